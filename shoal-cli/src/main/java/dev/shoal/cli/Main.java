@@ -1,0 +1,24 @@
+package dev.shoal.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code shoal} command: one binary for the manager, the agent and the lab. */
+@Command(name = "shoal", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+        description = "Shoal turns a pool of Docker hosts into one virtual Docker host.",
+        subcommands = {ManageCommand.class, JoinCommand.class, LabCommand.class, VersionCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        if (code != 0 || !Boolean.getBoolean("shoal.keepRunning")) {
+            System.exit(code);
+        }
+    }
+}
