@@ -1,10 +1,83 @@
 package dev.shoal.cli;
 
+import dev.shoal.node.Agent;
+import dev.shoal.node.AgentConfig;
+import dev.shoal.node.HostPort;
+import dev.shoal.node.Labels;
+import dev.shoal.node.engine.EngineAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "join", mixinStandardHelpOptions = true)
-final class JoinCommand implements Runnable {
-    @Override public void run() {
-        throw new UnsupportedOperationException("join: not yet");
+/** {@code shoal join}: runs the agent that puts this host's Docker engine into a Shoal cluster. */
+@Command(name = "join", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Join this host's Docker engine to a Shoal cluster.",
+                "Relays the manager's Docker API connections to the local engine and heartbeats to the manager. "
+                        + "Never stops, starts or removes containers by itself; runs until killed."})
+final class JoinCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--manager", required = true, paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "The manager's node endpoint.")
+    HostPort manager;
+
+    @Option(names = "--advertise", required = true, paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Where this node listens for the manager (a local address the manager can reach).")
+    HostPort advertise;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Node name (default: this host's hostname).")
+    String name;
+
+    @Option(names = "--docker", paramLabel = "ENGINE", converter = EngineAddressConverter.class,
+            defaultValue = "unix:///var/run/docker.sock",
+            description = "The local engine: unix:///path or tcp://HOST:PORT (default: ${DEFAULT-VALUE}).")
+    EngineAddress docker;
+
+    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A node label; repeatable.")
+    List<String> labels = new ArrayList<>();
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/shoal/agent",
+            description = "Where the node keeps its ID (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Override public Integer call() throws Exception {
+        if (name != null && name.isBlank()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--name must not be empty");
+        }
+        Map<String, String> parsedLabels;
+        try {
+            parsedLabels = Labels.parse(labels);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --label: " + e.getMessage());
+        }
+        Agent agent = Agent.start(new AgentConfig(manager, name, docker, advertise, parsedLabels, dataDir));
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "shoal-join-shutdown"));
+        agent.awaitClosed();
+        return 0;
+    }
+
+    static final class HostPortConverter implements CommandLine.ITypeConverter<HostPort> {
+        @Override public HostPort convert(String value) {
+            try {
+                return HostPort.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class EngineAddressConverter implements CommandLine.ITypeConverter<EngineAddress> {
+        @Override public EngineAddress convert(String value) {
+            try {
+                return EngineAddress.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 }

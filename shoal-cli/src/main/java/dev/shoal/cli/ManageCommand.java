@@ -1,10 +1,90 @@
 package dev.shoal.cli;
 
+import dev.shoal.manager.Manager;
+import dev.shoal.manager.ManagerConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "manage", mixinStandardHelpOptions = true)
-final class ManageCommand implements Runnable {
-    @Override public void run() {
-        throw new UnsupportedOperationException("manage: not yet");
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "manage", mixinStandardHelpOptions = true,
+        description = "Run a manager: serve the Docker API for the whole cluster.")
+final class ManageCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-H", "--host"}, paramLabel = "ADDR",
+            description = "Where to serve the Docker API: unix:///path or tcp://HOST:PORT (repeatable). "
+                    + "Default: unix:///var/run/shoal.sock")
+    List<String> hosts = new ArrayList<>();
+
+    @Option(names = "--insecure-tcp", description = "Serve tcp:// hosts without TLS (only on trusted networks).")
+    boolean insecureTcp;
+
+    @Option(names = "--cluster-listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:4245",
+            description = "Where nodes send heartbeats (default: ${DEFAULT-VALUE}).")
+    String clusterListen;
+
+    @Option(names = "--raft-port", defaultValue = "4246", description = "Raft peer port (default: ${DEFAULT-VALUE}).")
+    int raftPort;
+
+    @Option(names = "--data-dir", defaultValue = "/var/lib/shoal/manager",
+            description = "Cluster state directory (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--strategy", defaultValue = "spread", description = "Placement strategy (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Path> unix = new ArrayList<>();
+        List<InetSocketAddress> tcp = new ArrayList<>();
+        if (hosts.isEmpty()) {
+            hosts.add("unix:///var/run/shoal.sock");
+        }
+        for (String h : hosts) {
+            if (h.startsWith("unix://")) {
+                unix.add(Path.of(h.substring("unix://".length())));
+            } else if (h.startsWith("tcp://")) {
+                URI u = URI.create(h);
+                if (u.getHost() == null || u.getPort() < 0) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "bad --host " + h + ": want tcp://HOST:PORT");
+                }
+                tcp.add(new InetSocketAddress(u.getHost(), u.getPort()));
+            } else {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "bad --host " + h + ": want unix:///path or tcp://HOST:PORT");
+            }
+        }
+        if (!tcp.isEmpty() && !insecureTcp) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "TLS on the TCP API is not available yet: pass --insecure-tcp to serve plain TCP on a trusted network");
+        }
+        int colon = clusterListen.lastIndexOf(':');
+        if (colon < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "bad --cluster-listen: want HOST:PORT");
+        }
+        InetSocketAddress cluster = new InetSocketAddress(clusterListen.substring(0, colon),
+                Integer.parseInt(clusterListen.substring(colon + 1)));
+        ManagerConfig config = new ManagerConfig(unix, tcp, insecureTcp, cluster, dataDir, raftPort, strategy);
+        Manager manager = Manager.start(config);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                manager.close();
+            } catch (Exception ignored) {
+                // exiting anyway
+            } finally {
+                stop.countDown();
+            }
+        }));
+        stop.await();
+        return 0;
     }
 }

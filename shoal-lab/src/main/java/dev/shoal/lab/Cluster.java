@@ -1,0 +1,135 @@
+package dev.shoal.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shoal.lab.LabLayout.HostLayout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+
+/** The Shoal manager (root namespace) and one agent per host (in the host's network namespace). */
+final class Cluster {
+    static final List<String> JVM_OPTS = List.of("--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow");
+    static final String MANAGER_MARKER = "manage";
+    static final String AGENT_MARKER = "join";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Cluster() {}
+
+    /** How to run this same program: the running java and the shaded jar this class was loaded from. */
+    record Launcher(String java, Path jar) {
+        static Launcher current() {
+            String java = ProcessHandle.current().info().command()
+                    .orElseThrow(() -> new Sh.Failed("cannot tell which java runs this JVM"));
+            Path jar;
+            try {
+                jar = Path.of(Cluster.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            } catch (Exception e) {
+                throw new Sh.Failed("cannot find the jar Shoal runs from: " + e.getMessage());
+            }
+            if (!Files.isRegularFile(jar) || !jar.toString().endsWith(".jar")) {
+                throw new Sh.Failed("the lab starts the manager and agents from the shaded shoal.jar, but Shoal "
+                        + "runs from " + jar + "; use ./shoal (or --no-manager)");
+            }
+            return new Launcher(java, jar);
+        }
+
+        List<String> shoal(List<String> args) {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(java);
+            cmd.addAll(JVM_OPTS);
+            cmd.addAll(List.of("-jar", jar.toString()));
+            cmd.addAll(args);
+            return cmd;
+        }
+    }
+
+    static List<String> managerArgs() {
+        return List.of(MANAGER_MARKER, "--host", LabLayout.managerDockerHost(),
+                "--cluster-listen", LabLayout.clusterListen(), "--data-dir", LabLayout.MANAGER_DATA.toString());
+    }
+
+    static List<String> agentArgs(HostLayout h) {
+        return List.of(AGENT_MARKER, "--manager", LabLayout.clusterListen(), "--name", h.name(),
+                "--docker", h.dockerHost(), "--advertise", h.advertise(), "--data-dir", h.agentData().toString());
+    }
+
+    static long startManager(Launcher launcher) {
+        mkdirs(LabLayout.MANAGER_DATA);
+        long pid = Procs.spawnDetached(launcher.shoal(managerArgs()), LabLayout.MANAGER_LOG);
+        Procs.writePid(LabLayout.MANAGER_PID, pid);
+        return pid;
+    }
+
+    static long startAgent(Launcher launcher, HostLayout h) {
+        mkdirs(h.agentData());
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + h.netnsPath()));
+        cmd.addAll(launcher.shoal(agentArgs(h)));
+        long pid = Procs.spawnDetached(cmd, h.agentLog());
+        Procs.writePid(h.agentPid(), pid);
+        return pid;
+    }
+
+    static boolean managerUp() {
+        return Procs.aliveFromPidFile(LabLayout.MANAGER_PID, MANAGER_MARKER) && DockerSocket.ping(LabLayout.MANAGER_SOCKET);
+    }
+
+    static boolean agentUp(HostLayout h) {
+        return Procs.aliveFromPidFile(h.agentPid(), AGENT_MARKER);
+    }
+
+    /** Waits until the manager's /info reports {@code count} nodes; fails naming the logs to read. */
+    static void awaitNodes(int count, Duration max, List<HostLayout> hosts) {
+        int[] last = {-1};
+        boolean ok = Poll.until(max, Duration.ofMillis(250), () -> {
+            if (!Procs.aliveFromPidFile(LabLayout.MANAGER_PID, MANAGER_MARKER)) return true;
+            last[0] = nodeCount().orElse(-1);
+            return last[0] == count;
+        });
+        if (!Procs.aliveFromPidFile(LabLayout.MANAGER_PID, MANAGER_MARKER)) {
+            throw new Sh.Failed("the manager exited; read " + LabLayout.MANAGER_LOG + Engines.lastLines(LabLayout.MANAGER_LOG));
+        }
+        if (!ok) {
+            StringBuilder why = new StringBuilder("the manager did not list " + count + " nodes within "
+                    + max.toSeconds() + " s (" + (last[0] < 0 ? "its /info did not answer" : "it listed " + last[0])
+                    + "); read " + LabLayout.MANAGER_LOG);
+            for (HostLayout h : hosts) {
+                if (!agentUp(h)) why.append("\n  agent of ").append(h.name()).append(" is not running; read ").append(h.agentLog());
+            }
+            throw new Sh.Failed(why.toString());
+        }
+    }
+
+    /** The "Nodes" pair of the manager's /info SystemStatus, if it answers. */
+    static OptionalInt nodeCount() {
+        return DockerSocket.get(LabLayout.MANAGER_SOCKET, "/info", Duration.ofSeconds(3))
+                .filter(r -> r.status() == 200).map(r -> parseNodeCount(r.body())).orElse(OptionalInt.empty());
+    }
+
+    static OptionalInt parseNodeCount(String infoJson) {
+        try {
+            JsonNode status = JSON.readTree(infoJson).path("SystemStatus");
+            for (JsonNode pair : status) {
+                if (pair.size() == 2 && pair.get(0).asText().strip().equals("Nodes")) {
+                    return OptionalInt.of(Integer.parseInt(pair.get(1).asText().strip()));
+                }
+            }
+        } catch (Exception e) {
+            // not (yet) the answer we wait for
+        }
+        return OptionalInt.empty();
+    }
+
+    private static void mkdirs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new Sh.Failed("cannot create " + dir + ": " + e.getMessage());
+        }
+    }
+}

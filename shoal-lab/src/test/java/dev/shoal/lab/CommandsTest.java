@@ -1,0 +1,66 @@
+package dev.shoal.lab;
+
+import dev.shoal.lab.LabLayout.HostLayout;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalInt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CommandsTest {
+    private final HostLayout node2 = new HostLayout(2);
+
+    @Test
+    void dockerdRunsInTheHostsNamespacesWithItsOwnPaths() {
+        List<String> cmd = Engines.command(node2);
+        assertThat(cmd.subList(0, 8)).containsExactly("nsenter", "--net=/var/run/netns/shoal-node2", "unshare", "--uts",
+                "--mount", "--propagation", "private", "sh");
+        String script = cmd.getLast();
+        assertThat(script).contains("mount --bind /var/lib/shoal-lab/node2/etc-docker /etc/docker", "hostname node2",
+                "exec dockerd", "--data-root /var/lib/shoal-lab/node2/docker", "--exec-root /run/shoal-lab/node2/exec",
+                "--pidfile /run/shoal-lab/node2/docker.pid", "--host unix:///run/shoal-lab/node2/docker.sock",
+                "--cgroup-parent shoal-lab-node2");
+    }
+
+    @Test
+    void agentAndManagerArguments() {
+        assertThat(Cluster.managerArgs()).containsExactly("manage", "--host", "unix:///run/shoal-lab/docker.sock",
+                "--cluster-listen", "10.213.0.1:4245", "--data-dir", "/var/lib/shoal-lab/manager");
+        assertThat(Cluster.agentArgs(node2)).containsExactly("join", "--manager", "10.213.0.1:4245", "--name", "node2",
+                "--docker", "unix:///run/shoal-lab/node2/docker.sock", "--advertise", "10.213.0.12:4243",
+                "--data-dir", "/var/lib/shoal-lab/node2/agent");
+        List<String> java = new Cluster.Launcher("/jdk/bin/java", Path.of("/x/shoal.jar")).shoal(List.of("join"));
+        assertThat(java).containsExactly("/jdk/bin/java", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-jar", "/x/shoal.jar", "join");
+    }
+
+    @Test
+    void readsTheNodeCountFromInfo() {
+        String info = "{\"ID\":\"x\",\"SystemStatus\":[[\"Role\",\"primary\"],[\"Nodes\",\"3\"],[\" node1\",\"10.213.0.11:4243\"]]}";
+        assertThat(Cluster.parseNodeCount(info)).isEqualTo(OptionalInt.of(3));
+        assertThat(Cluster.parseNodeCount("{\"SystemStatus\":null}")).isEmpty();
+        assertThat(Cluster.parseNodeCount("not json")).isEmpty();
+    }
+
+    @Test
+    void recognisesOnlyTaggedRules() {
+        assertThat(Firewall.isLabRule("-A FORWARD -i shoal0 -o shoal0 -m comment --comment shoal-lab -j ACCEPT")).isTrue();
+        assertThat(Firewall.isLabRule("-A FORWARD -i docker0 -j ACCEPT")).isFalse();
+        assertThat(Firewall.isLabRule("-A FORWARD -m comment --comment shoal-lab-other -j ACCEPT")).isFalse();
+        assertThat(Firewall.isLabRule("-P FORWARD DROP")).isFalse();
+    }
+
+    @Test
+    void parsesHttpResponses() {
+        assertThat(DockerSocket.parse("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nOK"))
+                .hasValue(new DockerSocket.Response(200, "OK"));
+        assertThat(DockerSocket.parse("garbage")).isEmpty();
+    }
+
+    @Test
+    void helloSourceIsAValidCString() {
+        assertThat(Images.helloSource()).contains("\"\\nHello from Docker!\\n");
+    }
+}

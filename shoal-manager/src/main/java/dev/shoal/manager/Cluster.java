@@ -1,0 +1,160 @@
+package dev.shoal.manager;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.dispatcher.Dispatcher;
+import dev.shoal.manager.dispatcher.NodeStatus;
+import dev.shoal.manager.engine.EngineClient;
+import dev.shoal.manager.proxy.EngineProxy;
+import dev.shoal.manager.state.ClusterStore;
+import dev.shoal.manager.state.ContainerIndex;
+import dev.shoal.manager.state.ContainerRecord;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+
+/** The manager's view of the cluster that API routes work with: nodes, records, and calls to engines. */
+public final class Cluster {
+    private final ClusterStore store;
+    private final Dispatcher dispatcher;
+    private final ContainerIndex containers;
+    private final EngineClient engines;
+    private final EngineProxy proxy;
+    private final ManagerConfig config;
+    private final ExecutorService fanout = Executors.newVirtualThreadPerTaskExecutor();
+
+    public Cluster(ManagerConfig config, ClusterStore store, Dispatcher dispatcher, ContainerIndex containers,
+                   EngineClient engines, EngineProxy proxy) {
+        this.config = config;
+        this.store = store;
+        this.dispatcher = dispatcher;
+        this.containers = containers;
+        this.engines = engines;
+        this.proxy = proxy;
+    }
+
+    public ManagerConfig config() {
+        return config;
+    }
+
+    public ClusterStore store() {
+        return store;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public ContainerIndex containers() {
+        return containers;
+    }
+
+    public EngineClient engines() {
+        return engines;
+    }
+
+    public EngineProxy proxy() {
+        return proxy;
+    }
+
+    /** One node's answer in a fan-out: a value, or the reason the node gave none. */
+    public record NodeResult<T>(NodeStatus node, T value, RuntimeException error) {
+        public boolean ok() {
+            return error == null;
+        }
+    }
+
+    /** Calls {@code call} on every given node at once and waits for all. */
+    public <T> List<NodeResult<T>> fanOut(List<NodeStatus> nodes, Function<NodeStatus, T> call) {
+        List<Future<T>> futures = new ArrayList<>();
+        for (NodeStatus n : nodes) {
+            futures.add(fanout.submit(() -> call.apply(n)));
+        }
+        List<NodeResult<T>> results = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            try {
+                results.add(new NodeResult<>(nodes.get(i), futures.get(i).get(), null));
+            } catch (java.util.concurrent.ExecutionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException re ? re
+                        : new RuntimeException(e.getCause());
+                results.add(new NodeResult<>(nodes.get(i), null, cause));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DockerException(503, "interrupted");
+            }
+        }
+        return results;
+    }
+
+    /** Where a container lives: its node and the engine's ID for it (plus its inspect JSON when fetched). */
+    public record Located(NodeStatus node, String engineId, JsonNode inspect, ContainerRecord record) { }
+
+    /**
+     * Finds a container by engine ID, ID prefix, name, {@code node/name} or swarm ID, as the CLI may name it.
+     * Throws 404 when nothing matches and 409 when the reference is ambiguous.
+     */
+    public Located locate(String ref) {
+        if (ref == null || ref.isEmpty()) {
+            throw DockerException.noSuchContainer(ref == null ? "" : ref);
+        }
+        int slash = ref.indexOf('/');
+        if (slash > 0) {
+            String nodeName = ref.substring(0, slash);
+            String rest = ref.substring(slash + 1);
+            NodeStatus node = dispatcher.nodeByName(nodeName).orElseThrow(() -> DockerException.noSuchContainer(ref));
+            EngineClient.Reply r = engines.get(node.record().address(), "/containers/" + encode(rest) + "/json");
+            if (r.status() == 404) {
+                throw DockerException.noSuchContainer(ref);
+            }
+            if (!r.ok()) {
+                throw r.asError();
+            }
+            JsonNode json = r.json();
+            String id = json.path("Id").asText();
+            return new Located(node, id, json, containers.byEngineId(id).orElse(null));
+        }
+        Optional<ContainerRecord> exact = containers.exact(ref);
+        if (exact.isPresent() && exact.get().engineId() != null) {
+            ContainerRecord rec = exact.get();
+            Optional<NodeStatus> node = dispatcher.node(rec.nodeId());
+            if (node.isPresent()) {
+                return new Located(node.get(), rec.engineId(), null, rec);
+            }
+        }
+        List<NodeStatus> nodes = dispatcher.healthyNodes();
+        List<NodeResult<EngineClient.Reply>> found = fanOut(nodes,
+                n -> engines.get(n.record().address(), "/containers/" + encode(ref) + "/json"));
+        List<NodeResult<EngineClient.Reply>> hits = found.stream().filter(r -> r.ok() && r.value().ok()).toList();
+        if (hits.size() == 1) {
+            JsonNode json = hits.get(0).value().json();
+            String id = json.path("Id").asText();
+            return new Located(hits.get(0).node(), id, json, containers.byEngineId(id).orElse(null));
+        }
+        if (hits.size() > 1) {
+            throw DockerException.conflict("\"" + ref + "\" matches containers on several nodes ("
+                    + String.join(", ", hits.stream().map(h -> h.node().name()).toList())
+                    + "): name one as NODE/NAME or by its full ID");
+        }
+        List<ContainerRecord> bySwarm = ref.length() >= 4 ? containers.bySwarmIdPrefix(ref) : List.of();
+        if (bySwarm.size() == 1 && bySwarm.get(0).engineId() != null) {
+            ContainerRecord rec = bySwarm.get(0);
+            NodeStatus node = dispatcher.node(rec.nodeId()).orElseThrow(() -> DockerException.noSuchContainer(ref));
+            return new Located(node, rec.engineId(), null, rec);
+        }
+        if (exact.isPresent() && exact.get().engineId() == null) {
+            throw DockerException.conflict("container " + ref + " is still being created");
+        }
+        throw DockerException.noSuchContainer(ref);
+    }
+
+    public static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

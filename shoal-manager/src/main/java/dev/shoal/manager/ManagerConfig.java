@@ -1,0 +1,22 @@
+package dev.shoal.manager;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How a manager runs.
+ *
+ * @param unixSockets  paths of unix sockets serving the Docker API
+ * @param tcpAddresses TCP addresses serving the Docker API (plain only when {@code insecureTcp})
+ * @param clusterListen where agents send heartbeats
+ * @param dataDir      where the Raft log and snapshots live
+ * @param raftPort     the Raft peer port (bound on the cluster address)
+ */
+public record ManagerConfig(List<Path> unixSockets, List<InetSocketAddress> tcpAddresses, boolean insecureTcp,
+                            InetSocketAddress clusterListen, Path dataDir, int raftPort, String strategy) {
+    public ManagerConfig {
+        unixSockets = List.copyOf(unixSockets);
+        tcpAddresses = List.copyOf(tcpAddresses);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.shoal.manager.api;
+
+import io.netty.buffer.ByteBuf;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A request body as it arrives: kept in memory while small, spilled to a temporary file past
+ * {@link #MEMORY_LIMIT} (image loads and build contexts can be gigabytes).
+ */
+public final class RequestBody implements Closeable {
+    static final int MEMORY_LIMIT = 1 << 20;
+    /** The largest JSON body a route reads into memory. */
+    public static final int JSON_LIMIT = 8 << 20;
+
+    private byte[] memory = new byte[0];
+    private int size;
+    private long total;
+    private Path file;
+    private OutputStream fileOut;
+
+    void append(ByteBuf chunk) throws IOException {
+        int n = chunk.readableBytes();
+        total += n;
+        if (fileOut != null) {
+            chunk.readBytes(fileOut, n);
+            return;
+        }
+        if (size + n > MEMORY_LIMIT) {
+            file = Files.createTempFile("shoal-body-", ".bin");
+            fileOut = Files.newOutputStream(file);
+            fileOut.write(memory, 0, size);
+            memory = null;
+            chunk.readBytes(fileOut, n);
+            return;
+        }
+        if (size + n > memory.length) {
+            memory = Arrays.copyOf(memory, Math.max(size + n, Math.max(4096, memory.length * 2)));
+        }
+        chunk.readBytes(memory, size, n);
+        size += n;
+    }
+
+    void finish() throws IOException {
+        if (fileOut != null) {
+            fileOut.close();
+            fileOut = null;
+        }
+    }
+
+    public long length() {
+        return total;
+    }
+
+    public boolean isEmpty() {
+        return total == 0;
+    }
+
+    /** The body as bytes; refused with 413 past {@link #JSON_LIMIT}. */
+    public byte[] bytes() {
+        if (total > JSON_LIMIT) {
+            throw new DockerException(413, "request body too large (" + total + " bytes, limit " + JSON_LIMIT + ")");
+        }
+        if (file != null) {
+            try {
+                return Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new DockerException(500, "cannot read request body: " + e.getMessage());
+            }
+        }
+        return Arrays.copyOf(memory, size);
+    }
+
+    /** The body in a file (written out now if it was still in memory); deleted when the request ends. */
+    public Path file() throws IOException {
+        if (file == null) {
+            file = Files.createTempFile("shoal-body-", ".bin");
+            Files.write(file, Arrays.copyOf(memory, size));
+            memory = null;
+        }
+        return file;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (fileOut != null) {
+                fileOut.close();
+            }
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException ignored) {
+            // best effort: a temp file
+        }
+    }
+}

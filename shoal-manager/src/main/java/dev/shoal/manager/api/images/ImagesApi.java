@@ -1,0 +1,218 @@
+package dev.shoal.manager.api.images;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shoal.manager.Cluster;
+import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.api.Exchange;
+import dev.shoal.manager.api.ResponseStream;
+import dev.shoal.manager.dispatcher.NodeStatus;
+import dev.shoal.manager.engine.EngineClient;
+import dev.shoal.manager.state.ClusterStore;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** /images/…: lists merged over nodes, changes applied on every node that holds the image, loads sent to all. */
+public final class ImagesApi {
+    private final Cluster cluster;
+
+    public ImagesApi(Cluster cluster) {
+        this.cluster = cluster;
+    }
+
+    public void list(Exchange ex) {
+        String query = ex.rawQuery();
+        var results = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().get(
+                n.record().address(), "/images/json" + (query.isEmpty() ? "" : "?" + query)));
+        Map<String, ObjectNode> byId = new LinkedHashMap<>();
+        for (var r : results) {
+            if (!r.ok() || !r.value().ok()) {
+                if (r.ok() && r.value().status() == 400) {
+                    throw r.value().asError();
+                }
+                continue;
+            }
+            for (JsonNode image : r.value().json()) {
+                String id = image.path("Id").asText();
+                ObjectNode known = byId.get(id);
+                if (known == null) {
+                    byId.put(id, (ObjectNode) image);
+                } else {
+                    union(known, image, "RepoTags");
+                    union(known, image, "RepoDigests");
+                }
+            }
+        }
+        List<ObjectNode> all = new ArrayList<>(byId.values());
+        all.sort((a, b) -> Long.compare(b.path("Created").asLong(), a.path("Created").asLong()));
+        ex.respondJson(200, all);
+    }
+
+    private static void union(ObjectNode into, JsonNode from, String field) {
+        Set<String> values = new LinkedHashSet<>();
+        into.path(field).forEach(v -> values.add(v.asText()));
+        from.path(field).forEach(v -> values.add(v.asText()));
+        ArrayNode arr = into.putArray(field);
+        values.forEach(arr::add);
+    }
+
+    /** The healthy nodes that hold {@code name}, each with its inspect answer. */
+    private List<Cluster.NodeResult<EngineClient.Reply>> holders(String name) {
+        return cluster.fanOut(cluster.dispatcher().healthyNodes(),
+                        n -> cluster.engines().get(n.record().address(), "/images/" + name + "/json"))
+                .stream().filter(r -> r.ok() && r.value().ok()).toList();
+    }
+
+    public void inspect(Exchange ex, String name) {
+        var holders = holders(name);
+        if (holders.isEmpty()) {
+            throw DockerException.noSuchImage(name);
+        }
+        ex.respondJson(200, holders.get(0).value().body());
+    }
+
+    public void forward(Exchange ex, String name, String suffix) {
+        var holders = holders(name);
+        if (holders.isEmpty()) {
+            throw DockerException.noSuchImage(name);
+        }
+        cluster.proxy().forward(ex, holders.get(0).node().record().address(),
+                "/images/" + name + suffix + (ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery()));
+    }
+
+    public void delete(Exchange ex, String name) {
+        var holders = holders(name);
+        if (holders.isEmpty()) {
+            throw DockerException.noSuchImage(name);
+        }
+        String q = ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery();
+        var results = cluster.fanOut(holders.stream().map(Cluster.NodeResult::node).toList(),
+                n -> cluster.engines().delete(n.record().address(), "/images/" + name + q));
+        ArrayNode merged = ClusterStore.JSON.createArrayNode();
+        Set<String> seen = new LinkedHashSet<>();
+        for (var r : results) {
+            if (!r.ok()) {
+                throw r.error();
+            }
+            if (!r.value().ok()) {
+                throw new DockerException(r.value().status(), r.node().name() + ": " + r.value().message());
+            }
+            for (JsonNode item : r.value().json()) {
+                if (seen.add(item.toString())) {
+                    merged.add(item);
+                }
+            }
+        }
+        ex.respondJson(200, merged);
+    }
+
+    public void tag(Exchange ex, String name) {
+        var holders = holders(name);
+        if (holders.isEmpty()) {
+            throw DockerException.noSuchImage(name);
+        }
+        String q = ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery();
+        var results = cluster.fanOut(holders.stream().map(Cluster.NodeResult::node).toList(),
+                n -> cluster.engines().post(n.record().address(), "/images/" + name + "/tag" + q, null));
+        for (var r : results) {
+            if (!r.ok()) {
+                throw r.error();
+            }
+            if (!r.value().ok()) {
+                throw new DockerException(r.value().status(), r.value().message());
+            }
+        }
+        ex.respondEmpty(201);
+    }
+
+    /** docker load: the archive goes to every healthy node; each distinct message is reported once. */
+    public void load(Exchange ex) throws IOException {
+        List<NodeStatus> nodes = cluster.dispatcher().healthyNodes();
+        if (nodes.isEmpty()) {
+            throw new DockerException(500, "No healthy node available in the cluster");
+        }
+        Path archive = ex.body().file();
+        String q = ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery();
+        var results = cluster.fanOut(nodes,
+                n -> cluster.engines().postFile(n.record().address(), "/images/load" + q, archive, "application/x-tar"));
+        ResponseStream out = ex.stream(200, "application/json");
+        Set<String> seen = new LinkedHashSet<>();
+        for (var r : results) {
+            if (!r.ok()) {
+                out.write(errorLine(r.node().name() + ": " + r.error().getMessage()));
+                continue;
+            }
+            if (!r.value().ok()) {
+                out.write(errorLine(r.node().name() + ": " + r.value().message()));
+                continue;
+            }
+            for (String line : new String(r.value().body(), StandardCharsets.UTF_8).split("\r?\n")) {
+                if (!line.isBlank() && seen.add(line)) {
+                    out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            }
+        }
+        out.close();
+    }
+
+    /** docker pull: asks every healthy node to pull, reports each node's outcome. */
+    public void pull(Exchange ex) {
+        List<NodeStatus> nodes = cluster.dispatcher().healthyNodes();
+        if (nodes.isEmpty()) {
+            throw new DockerException(500, "No healthy node available in the cluster");
+        }
+        String q = ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery();
+        var results = cluster.fanOut(nodes, n -> cluster.engines().post(n.record().address(), "/images/create" + q, null));
+        ResponseStream out = ex.stream(200, "application/json");
+        for (var r : results) {
+            if (!r.ok()) {
+                out.write(errorLine(r.node().name() + ": " + r.error().getMessage()));
+                continue;
+            }
+            if (!r.value().ok()) {
+                out.write(errorLine(r.node().name() + ": " + r.value().message()));
+                continue;
+            }
+            String failure = null;
+            for (String line : new String(r.value().body(), StandardCharsets.UTF_8).split("\r?\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    JsonNode msg = ClusterStore.JSON.readTree(line);
+                    if (msg.hasNonNull("error")) {
+                        failure = msg.get("error").asText();
+                        continue;
+                    }
+                    if (msg instanceof ObjectNode o && o.has("status") && !o.has("id")) {
+                        o.put("status", r.node().name() + ": " + o.get("status").asText());
+                    }
+                    out.write((ClusterStore.JSON.writeValueAsString(msg) + "\n").getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // not JSON: skip
+                }
+            }
+            if (failure != null) {
+                out.write(errorLine(r.node().name() + ": " + failure));
+                break; // the CLI stops at the first error message; one is enough
+            }
+        }
+        out.close();
+    }
+
+    private static byte[] errorLine(String message) {
+        ObjectNode o = ClusterStore.JSON.createObjectNode();
+        o.putObject("errorDetail").put("message", message);
+        o.put("error", message);
+        return (o.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+}

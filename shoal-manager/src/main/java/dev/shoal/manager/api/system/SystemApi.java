@@ -1,0 +1,291 @@
+package dev.shoal.manager.api.system;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shoal.manager.Cluster;
+import dev.shoal.manager.api.Exchange;
+import dev.shoal.manager.api.ResponseStream;
+import dev.shoal.manager.dispatcher.NodeStatus;
+import dev.shoal.manager.engine.EngineClient;
+import dev.shoal.manager.state.ClusterStore;
+import dev.shoal.manager.state.ContainerRecord;
+import dev.shoal.model.ShoalVersion;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+
+/** /_ping, /version, /info and /events, answered for the whole cluster. */
+public final class SystemApi {
+    public static final String FILTERS = "health, port, containerslots, dependency, affinity, constraint, whitelist";
+    private final Cluster cluster;
+    private final String managerId = ContainerIdHolder.ID;
+
+    public SystemApi(Cluster cluster) {
+        this.cluster = cluster;
+    }
+
+    public void ping(Exchange ex) {
+        ex.respond(200, "text/plain; charset=utf-8",
+                ex.method().name().equals("HEAD") ? new byte[0] : "OK".getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void version(Exchange ex) {
+        ObjectNode v = ClusterStore.JSON.createObjectNode();
+        v.putObject("Platform").put("Name", "Shoal " + ShoalVersion.VERSION);
+        ArrayNode components = v.putArray("Components");
+        ObjectNode c = components.addObject();
+        c.put("Name", "Shoal manager");
+        c.put("Version", ShoalVersion.VERSION);
+        c.putObject("Details").put("ApiVersion", ShoalVersion.API_VERSION)
+                .put("MinAPIVersion", ShoalVersion.MIN_API_VERSION).put("Java", Runtime.version().toString());
+        v.put("Version", "shoal/" + ShoalVersion.VERSION);
+        v.put("ApiVersion", ShoalVersion.API_VERSION);
+        v.put("MinAPIVersion", ShoalVersion.MIN_API_VERSION);
+        v.put("GitCommit", "");
+        v.put("GoVersion", "java" + Runtime.version().feature());
+        v.put("Os", "linux");
+        v.put("Arch", arch());
+        v.put("KernelVersion", System.getProperty("os.version"));
+        v.put("BuildTime", "");
+        ex.respondJson(200, v);
+    }
+
+    private static String arch() {
+        String a = System.getProperty("os.arch");
+        return a.equals("amd64") || a.equals("x86_64") ? "amd64" : a.equals("aarch64") ? "arm64" : a;
+    }
+
+    public void info(Exchange ex) {
+        List<NodeStatus> nodes = cluster.dispatcher().nodes();
+        var fresh = cluster.fanOut(nodes.stream().filter(NodeStatus::healthy).toList(),
+                n -> cluster.engines().get(n.record().address(), "/info"));
+        TreeMap<String, JsonNode> infoByNode = new TreeMap<>();
+        for (NodeStatus n : nodes) {
+            if (!n.engineInfo().isMissingNode()) {
+                infoByNode.put(n.id(), n.engineInfo());
+            }
+        }
+        for (var r : fresh) {
+            if (r.ok() && r.value().ok()) {
+                infoByNode.put(r.node().id(), r.value().json());
+            }
+        }
+        ObjectNode out = infoByNode.isEmpty() ? ClusterStore.JSON.createObjectNode()
+                : infoByNode.firstEntry().getValue().deepCopy();
+        int containers = 0, running = 0, paused = 0, stopped = 0, cpus = 0;
+        long memory = 0;
+        Set<String> images = new HashSet<>();
+        int imageCount = 0;
+        ArrayNode status = ClusterStore.JSON.createArrayNode();
+        pair(status, "Role", "primary");
+        pair(status, "Strategy", cluster.config().strategy());
+        pair(status, "Filters", FILTERS);
+        pair(status, "Nodes", String.valueOf(nodes.size()));
+        for (NodeStatus n : nodes) {
+            JsonNode info = infoByNode.getOrDefault(n.id(), n.engineInfo());
+            int c = info.path("Containers").asInt(), cr = info.path("ContainersRunning").asInt(),
+                    cp = info.path("ContainersPaused").asInt(), cs = info.path("ContainersStopped").asInt();
+            containers += c;
+            running += cr;
+            paused += cp;
+            stopped += cs;
+            cpus += info.path("NCPU").asInt();
+            memory += info.path("MemTotal").asLong();
+            imageCount = Math.max(imageCount, info.path("Images").asInt());
+            long reservedMem = 0, reservedNanoCpu = 0;
+            for (ContainerRecord rec : cluster.containers().all()) {
+                if (n.id().equals(rec.nodeId())) {
+                    reservedMem += rec.memoryBytes();
+                    reservedNanoCpu += rec.nanoCpus();
+                }
+            }
+            pair(status, " " + n.name(), n.record().address());
+            pair(status, "  └ ID", n.id());
+            pair(status, "  └ Status", n.healthText());
+            pair(status, "  └ Containers", c + " (" + cr + " Running, " + cp + " Paused, " + cs + " Stopped)");
+            pair(status, "  └ Reserved CPUs", trimNumber(reservedNanoCpu / 1e9) + " / " + info.path("NCPU").asInt());
+            pair(status, "  └ Reserved Memory", bytes(reservedMem) + " / " + bytes(info.path("MemTotal").asLong()));
+            pair(status, "  └ Labels", labels(n, info));
+            pair(status, "  └ UpdatedAt", n.updatedAt() == null ? "never"
+                    : DateTimeFormatter.ISO_INSTANT.format(n.updatedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+            pair(status, "  └ ServerVersion", info.path("ServerVersion").asText(""));
+            if (n.error() != null && !n.healthy()) {
+                pair(status, "  └ Error", n.error());
+            }
+        }
+        out.put("ID", managerId);
+        out.put("Containers", containers);
+        out.put("ContainersRunning", running);
+        out.put("ContainersPaused", paused);
+        out.put("ContainersStopped", stopped);
+        out.put("Images", imageCount);
+        out.put("Driver", "");
+        out.putNull("DriverStatus");
+        out.set("SystemStatus", status);
+        out.put("NCPU", cpus);
+        out.put("MemTotal", memory);
+        out.put("Name", hostname());
+        out.put("ServerVersion", "shoal/" + ShoalVersion.VERSION);
+        out.put("OperatingSystem", "linux");
+        out.put("OSType", "linux");
+        out.put("Architecture", System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"));
+        out.put("KernelVersion", System.getProperty("os.version"));
+        out.put("DockerRootDir", "");
+        out.putArray("Labels");
+        out.putArray("Warnings");
+        out.put("ExperimentalBuild", false);
+        out.put("LiveRestoreEnabled", false);
+        ObjectNode swarm = out.putObject("Swarm");
+        swarm.put("NodeID", "");
+        swarm.put("NodeAddr", "");
+        swarm.put("LocalNodeState", "inactive");
+        swarm.put("ControlAvailable", false);
+        swarm.put("Error", "");
+        swarm.putNull("RemoteManagers");
+        ex.respondJson(200, out);
+    }
+
+    private static String labels(NodeStatus n, JsonNode info) {
+        TreeMap<String, String> l = new TreeMap<>();
+        l.put("kernelversion", info.path("KernelVersion").asText(""));
+        l.put("operatingsystem", info.path("OperatingSystem").asText(""));
+        l.put("ostype", info.path("OSType").asText("linux"));
+        l.put("storagedriver", info.path("Driver").asText(""));
+        for (JsonNode engineLabel : info.path("Labels")) {
+            String s = engineLabel.asText();
+            int eq = s.indexOf('=');
+            if (eq > 0) {
+                l.put(s.substring(0, eq), s.substring(eq + 1));
+            }
+        }
+        l.putAll(n.record().labels());
+        List<String> parts = new ArrayList<>();
+        l.forEach((k, v) -> parts.add(k + "=" + v));
+        return String.join(", ", parts);
+    }
+
+    private static void pair(ArrayNode list, String key, String value) {
+        list.addArray().add(key).add(value);
+    }
+
+    /** Sizes as "0 B", "20 MiB", "1.9 GiB". */
+    public static String bytes(long n) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = n;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return trimNumber(v) + " " + units[u];
+    }
+
+    private static String trimNumber(double v) {
+        String s = String.format(Locale.ROOT, "%.1f", v);
+        return s.endsWith(".0") ? s.substring(0, s.length() - 2) : s;
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "shoal";
+        }
+    }
+
+    /** Merges every healthy node's event stream; each event names its node. */
+    public void events(Exchange ex) {
+        List<NodeStatus> nodes = cluster.dispatcher().healthyNodes();
+        String query = ex.rawQuery();
+        ResponseStream out = ex.stream(200, "application/json");
+        List<InputStream> open = new ArrayList<>();
+        CountDownLatch done = new CountDownLatch(nodes.size());
+        ex.onClientGone(() -> {
+            synchronized (open) {
+                open.forEach(SystemApi::closeQuietly);
+            }
+        });
+        for (NodeStatus node : nodes) {
+            Thread.ofVirtual().name("events-" + node.name()).start(() -> {
+                try {
+                    var res = cluster.engines().stream(node.record().address(),
+                            "/events" + (query.isEmpty() ? "" : "?" + query));
+                    synchronized (open) {
+                        open.add(res.body());
+                    }
+                    if (ex.clientGone()) {
+                        closeQuietly(res.body());
+                    }
+                    try (var reader = new BufferedReader(new InputStreamReader(res.body(), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = reader.readLine()) != null) {
+                            if (line.isBlank()) {
+                                continue;
+                            }
+                            byte[] event = withNode(line, node);
+                            synchronized (out) {
+                                if (!out.write(event)) {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the node's stream ended: the others go on
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        out.close();
+    }
+
+    private static byte[] withNode(String line, NodeStatus node) throws IOException {
+        JsonNode ev = ClusterStore.JSON.readTree(line);
+        if (ev instanceof ObjectNode o) {
+            ObjectNode n = o.putObject("node");
+            n.put("Name", node.name());
+            n.put("Id", node.id());
+            n.put("Addr", node.record().address());
+            n.put("Ip", node.record().ip());
+            if (o.path("Actor") instanceof ObjectNode actor) {
+                ObjectNode attrs = actor.has("Attributes") && actor.get("Attributes").isObject()
+                        ? (ObjectNode) actor.get("Attributes") : actor.putObject("Attributes");
+                attrs.put("node.name", node.name());
+            }
+        }
+        return (ClusterStore.JSON.writeValueAsString(ev) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // closing a stream the client no longer reads
+        }
+    }
+
+    /** The manager's own ID for /info, stable for the process. */
+    private static final class ContainerIdHolder {
+        static final String ID = java.util.UUID.randomUUID().toString();
+    }
+
+}

@@ -1,0 +1,124 @@
+package dev.shoal.manager.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.state.ClusterStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+
+/**
+ * Calls one node's Docker engine (through its agent, or directly for a bare engine) for requests whose answer
+ * the manager reads or changes: create, inspect, list, delete. Pass-through streams go through
+ * {@link dev.shoal.manager.proxy.EngineProxy} instead.
+ */
+public final class EngineClient {
+    public static final String API = "/v1.41";
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(3))
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
+
+    /** A reply: status and body bytes. */
+    public record Reply(int status, byte[] body) {
+        public boolean ok() {
+            return status / 100 == 2;
+        }
+
+        public JsonNode json() {
+            if (body.length == 0) {
+                return MissingNode.getInstance();
+            }
+            try {
+                return ClusterStore.JSON.readTree(body);
+            } catch (IOException e) {
+                return MissingNode.getInstance();
+            }
+        }
+
+        /** The engine's error message, from its {"message": …} body. */
+        public String message() {
+            String m = json().path("message").asText("");
+            return m.isEmpty() ? new String(body, StandardCharsets.UTF_8).trim() : m;
+        }
+
+        /** Re-throws the engine's answer unchanged, as a Docker API error. */
+        public DockerException asError() {
+            return new DockerException(status, message());
+        }
+    }
+
+    public Reply get(String address, String pathAndQuery) {
+        return send(address, HttpRequest.newBuilder(uri(address, pathAndQuery)).GET());
+    }
+
+    public Reply delete(String address, String pathAndQuery) {
+        return send(address, HttpRequest.newBuilder(uri(address, pathAndQuery)).DELETE());
+    }
+
+    public Reply post(String address, String pathAndQuery, byte[] jsonBody) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(address, pathAndQuery))
+                .POST(jsonBody == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(jsonBody));
+        if (jsonBody != null) {
+            b.header("Content-Type", "application/json");
+        }
+        return send(address, b);
+    }
+
+    public Reply postFile(String address, String pathAndQuery, Path body, String contentType) {
+        try {
+            return send(address, HttpRequest.newBuilder(uri(address, pathAndQuery))
+                    .header("Content-Type", contentType)
+                    .timeout(Duration.ofMinutes(30))
+                    .POST(HttpRequest.BodyPublishers.ofFile(body)));
+        } catch (IOException e) {
+            throw new DockerException(500, "cannot read request body: " + e.getMessage());
+        }
+    }
+
+    /** Opens a streaming GET (events, logs); the caller closes the stream. */
+    public HttpResponse<InputStream> stream(String address, String pathAndQuery) throws IOException {
+        try {
+            return http.send(HttpRequest.newBuilder(uri(address, pathAndQuery)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private Reply send(String address, HttpRequest.Builder request) {
+        try {
+            HttpResponse<byte[]> r = http.send(request.timeout(CALL_TIMEOUT).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            return new Reply(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw new DockerException(502, "node at " + address + " did not answer: " + describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DockerException(503, "interrupted while calling node at " + address);
+        }
+    }
+
+    private static String describe(IOException e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    private static URI uri(String address, String pathAndQuery) {
+        return URI.create("http://" + address + API + pathAndQuery);
+    }
+}

@@ -1,0 +1,257 @@
+package dev.shoal.manager.proxy;
+
+import dev.shoal.manager.api.Exchange;
+import dev.shoal.manager.engine.EngineClient;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.util.ReferenceCountUtil;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * Passes a request through to one node's engine and its answer back, as a stream: chunked bodies flow as they
+ * come (logs -f, wait, stats), reading from the engine only while the client keeps up. A 101 answer (attach,
+ * exec start) turns both connections into a raw byte relay, half-close included.
+ */
+public final class EngineProxy {
+    private static final List<CharSequence> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION,
+            HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.TE,
+            HttpHeaderNames.TRAILER, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.HOST,
+            HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT);
+
+    private final EventLoopGroup group;
+
+    public EngineProxy(EventLoopGroup group) {
+        this.group = group;
+    }
+
+    /**
+     * Forwards {@code ex} to the engine at {@code address} as {@code pathAndQuery} (no version prefix).
+     * The exchange is answered by the engine, or with 502 if the node cannot be reached.
+     */
+    public void forward(Exchange ex, String address, String pathAndQuery) {
+        ex.markProxied();
+        Channel client = ex.channel();
+        HttpRequest request;
+        ChunkedNioFile fileBody = null;
+        try {
+            request = buildRequest(ex, pathAndQuery);
+            if (ex.body().length() > dev.shoal.manager.api.RequestBody.JSON_LIMIT) {
+                fileBody = new ChunkedNioFile(ex.body().file().toFile());
+            }
+        } catch (IOException e) {
+            ex.respondError(500, "cannot forward request body: " + e.getMessage());
+            return;
+        }
+        final ChunkedNioFile file = fileBody;
+        String host = address.substring(0, address.lastIndexOf(':'));
+        int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        Backend backend = new Backend(ex);
+        new Bootstrap()
+                .group(client.eventLoop())
+                .channel(dev.shoal.manager.api.ApiServer.clientChannelType())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 3000)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("http", new HttpClientCodec(16384, 65536, 1 << 20));
+                        ch.pipeline().addLast("chunks", new ChunkedWriteHandler());
+                        ch.pipeline().addLast("backend", backend);
+                    }
+                })
+                .connect(new InetSocketAddress(host, port))
+                .addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        ex.respondError(502, "node at " + address + " is unreachable: " + f.cause().getMessage());
+                        return;
+                    }
+                    Channel engine = f.channel();
+                    ex.onClientGone(engine::close);
+                    ex.onWritable(engine::read);
+                    if (file != null) {
+                        engine.write(request);
+                        engine.writeAndFlush(new HttpChunkedInput(file));
+                    } else {
+                        engine.writeAndFlush(request);
+                    }
+                    engine.read();
+                });
+    }
+
+    private static HttpRequest buildRequest(Exchange ex, String pathAndQuery) throws IOException {
+        String uri = EngineClient.API + pathAndQuery;
+        HttpRequest in = ex.request();
+        HttpRequest out;
+        long length = ex.body().length();
+        if (length > dev.shoal.manager.api.RequestBody.JSON_LIMIT) {
+            out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri);
+            HttpUtil.setTransferEncodingChunked(out, true);
+        } else {
+            byte[] bytes = ex.body().bytes();
+            out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri, Unpooled.wrappedBuffer(bytes));
+            if (bytes.length > 0 || !in.method().name().equals("GET")) {
+                HttpUtil.setContentLength(out, bytes.length);
+            }
+        }
+        copyHeaders(in.headers(), out.headers());
+        out.headers().set(HttpHeaderNames.HOST, "docker");
+        if (ex.isUpgrade()) {
+            out.headers().set(HttpHeaderNames.CONNECTION, "Upgrade");
+            out.headers().set(HttpHeaderNames.UPGRADE, "tcp");
+        } else {
+            out.headers().set(HttpHeaderNames.CONNECTION, "close");
+        }
+        return out;
+    }
+
+    private static void copyHeaders(HttpHeaders from, HttpHeaders to) {
+        from.forEach(e -> {
+            for (CharSequence h : HOP_BY_HOP) {
+                if (h.toString().equalsIgnoreCase(e.getKey())) {
+                    return;
+                }
+            }
+            if (!e.getKey().equalsIgnoreCase("Upgrade")) {
+                to.add(e.getKey(), e.getValue());
+            }
+        });
+    }
+
+    /** Reads the engine's answer and writes it to the client. */
+    private static final class Backend extends ChannelInboundHandlerAdapter {
+        private final Exchange ex;
+        private boolean started;
+        private boolean finished;
+
+        Backend(Exchange ex) {
+            this.ex = ex;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel client = ex.channel();
+            if (msg instanceof HttpResponse res) {
+                started = true;
+                if (res.status().code() == 101) {
+                    upgrade(ctx, res);
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
+                HttpResponse copy = new DefaultHttpResponse(HttpVersion.HTTP_1_1, res.status());
+                copyHeaders(res.headers(), copy.headers());
+                if (HttpUtil.isTransferEncodingChunked(res)) {
+                    HttpUtil.setTransferEncodingChunked(copy, true);
+                } else if (HttpUtil.isContentLengthSet(res)) {
+                    HttpUtil.setContentLength(copy, HttpUtil.getContentLength(res));
+                } else if (!HttpUtil.isContentLengthSet(res) && mayHaveBody(res.status())) {
+                    HttpUtil.setTransferEncodingChunked(copy, true);
+                }
+                ex.decorate(copy);
+                client.writeAndFlush(copy); // a held-open answer (wait, logs -f) must show its head at once
+            }
+            if (msg instanceof HttpContent content) {
+                ByteBuf data = content.content().retain();
+                boolean last = msg instanceof LastHttpContent;
+                if (last) {
+                    client.writeAndFlush(new DefaultLastHttpContent(data));
+                    finish(ctx);
+                } else {
+                    client.writeAndFlush(new DefaultHttpContent(data));
+                }
+            } else if (msg instanceof ByteBuf raw) {
+                client.writeAndFlush(raw.retain());
+            }
+            ReferenceCountUtil.release(msg);
+            if (!finished && client.isWritable()) {
+                ctx.read();
+            }
+        }
+
+        private static boolean mayHaveBody(HttpResponseStatus s) {
+            return s.code() != 204 && s.code() != 304 && s.code() >= 200;
+        }
+
+        private void finish(ChannelHandlerContext ctx) {
+            finished = true;
+            ctx.close();
+            if (!ex.keepAlive()) {
+                ex.channel().close();
+            }
+            ex.complete();
+        }
+
+        /** Both sides switch to raw bytes: the engine's 101 goes to the client, then each side relays to the other. */
+        private void upgrade(ChannelHandlerContext ctx, HttpResponse res) {
+            Channel client = ex.channel();
+            Channel engine = ctx.channel();
+            HttpResponse copy = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+            copyHeaders(res.headers(), copy.headers());
+            copy.headers().set(HttpHeaderNames.CONNECTION, "Upgrade");
+            copy.headers().set(HttpHeaderNames.UPGRADE, "tcp");
+            ex.decorate(copy);
+            client.writeAndFlush(copy);
+            finished = true;
+            ex.onWritable(null);
+            client.pipeline().replace("api", "relay", new Relay(engine));
+            client.pipeline().remove(HttpServerCodec.class);
+            engine.pipeline().replace("backend", "relay", new Relay(client));
+            engine.pipeline().remove("chunks");
+            engine.pipeline().remove("http");
+            client.config().setAutoRead(true);
+            engine.config().setAutoRead(true);
+            client.read();
+            engine.read();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            if (started) {
+                ex.channel().close();
+            } else {
+                ex.respondError(502, "the node's engine closed the connection without an answer");
+            }
+            ex.complete();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

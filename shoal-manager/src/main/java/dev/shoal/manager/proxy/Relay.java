@@ -1,0 +1,87 @@
+package dev.shoal.manager.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+/**
+ * Copies raw bytes from this channel to its peer. Reading pauses while the peer cannot take more (back-pressure);
+ * when this side ends its output the peer's output is shut down too, and both close once both sides are done.
+ */
+final class Relay extends ChannelInboundHandlerAdapter {
+    private final Channel peer;
+    private boolean inputDone;
+
+    Relay(Channel peer) {
+        this.peer = peer;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof io.netty.handler.codec.http.HttpContent content) {
+            // the codec's end-of-response marker, decoded just before the switch to raw bytes
+            ByteBuf data = content.content().retain();
+            content.release();
+            msg = data;
+        }
+        if (!(msg instanceof ByteBuf buf) || !buf.isReadable()) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        peer.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+            }
+        });
+        if (!peer.isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            peer.config().setAutoRead(true);
+            peer.read();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputDone = true;
+            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+                if (peer instanceof DuplexChannel duplex && peer.isActive()) {
+                    duplex.shutdownOutput();
+                } else {
+                    peer.close();
+                }
+                if (ctx.channel() instanceof DuplexChannel self && self.isOutputShutdown()) {
+                    ctx.close();
+                    peer.close();
+                }
+            });
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    boolean inputDone() {
+        return inputDone;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.shoal.manager.state;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Cluster state replicated with Apache Ratis. Every change is a {@link Txn} committed through the Raft log
+ * (durable before {@link #commit} returns); reads come from this manager's applied copy. One manager is a
+ * group of one.
+ */
+public final class ClusterStore implements Closeable {
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final UUID GROUP = UUID.nameUUIDFromBytes("shoal-cluster".getBytes(StandardCharsets.UTF_8));
+
+    private final RaftServer server;
+    private final RaftClient client;
+    private final KvStateMachine machine;
+    private final List<Consumer<Txn>> listeners = new CopyOnWriteArrayList<>();
+
+    private ClusterStore(RaftServer server, RaftClient client, KvStateMachine machine) {
+        this.server = server;
+        this.client = client;
+        this.machine = machine;
+    }
+
+    /** Starts (or recovers) a single-peer group whose log and snapshots live under {@code dataDir/raft}. */
+    public static ClusterStore open(Path dataDir, String bindHost, int port) throws IOException {
+        Path raftDir = dataDir.resolve("raft");
+        Files.createDirectories(raftDir);
+        boolean fresh;
+        try (var entries = Files.list(raftDir)) {
+            fresh = entries.findAny().isEmpty();
+        }
+        RaftPeer peer = RaftPeer.newBuilder().setId("m1").setAddress(bindHost + ":" + port).build();
+        RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(GROUP), peer);
+        RaftProperties props = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(props, List.of(raftDir.toFile()));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 20_000L);
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
+        GrpcConfigKeys.Server.setHost(props, bindHost);
+        GrpcConfigKeys.Server.setPort(props, port);
+        ClusterStore[] self = new ClusterStore[1];
+        KvStateMachine machine = new KvStateMachine(txn -> {
+            if (self[0] != null) {
+                self[0].listeners.forEach(l -> l.accept(txn));
+            }
+        });
+        RaftServer server = RaftServer.newBuilder()
+                .setServerId(RaftPeerId.valueOf("m1"))
+                .setGroup(group)
+                .setProperties(props)
+                .setStateMachine(machine)
+                .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
+                .build();
+        server.start();
+        RaftClient client = RaftClient.newBuilder().setProperties(props).setRaftGroup(group).build();
+        self[0] = new ClusterStore(server, client, machine);
+        self[0].awaitLeader();
+        return self[0];
+    }
+
+    private void awaitLeader() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (server.getDivision(server.getGroupIds().iterator().next()).getInfo().isLeaderReady()) {
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                // not ready yet
+            }
+            try {
+                Thread.sleep(20); // bounded poll for Raft leadership
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the Raft leader", e);
+            }
+        }
+        throw new IOException("the Raft group elected no leader within 30 s");
+    }
+
+    /** Commits a transaction; returns empty on success, or the key whose precondition failed. */
+    public Optional<String> commit(Txn txn) {
+        try {
+            RaftClientReply reply = client.io().send(Message.valueOf(ByteString.copyFrom(txn.toBytes())));
+            if (!reply.isSuccess()) {
+                throw new IllegalStateException("state commit failed: " + reply.getException());
+            }
+            String result = reply.getMessage().getContent().toStringUtf8();
+            if (result.equals("ok")) {
+                return Optional.empty();
+            }
+            if (result.startsWith("conflict:")) {
+                return Optional.of(result.substring("conflict:".length()));
+            }
+            throw new IllegalStateException("state commit failed: " + result);
+        } catch (IOException e) {
+            throw new UncheckedIOException("state commit failed", e);
+        }
+    }
+
+    public Optional<String> get(String key) {
+        return Optional.ofNullable(machine.entries().get(key));
+    }
+
+    /** All entries whose key starts with {@code prefix}, in key order. */
+    public List<Map.Entry<String, String>> scan(String prefix) {
+        return new ArrayList<>(machine.entries().subMap(prefix, prefix + Character.MAX_VALUE).entrySet());
+    }
+
+    public <T> Optional<T> read(String key, Class<T> type) {
+        return get(key).map(json -> fromJson(json, type));
+    }
+
+    public <T> List<T> readAll(String prefix, Class<T> type) {
+        return scan(prefix).stream().map(e -> fromJson(e.getValue(), type)).toList();
+    }
+
+    /** Called after each applied transaction, on the state machine's thread. */
+    public void onApplied(Consumer<Txn> listener) {
+        listeners.add(listener);
+    }
+
+    public static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static <T> T fromJson(String json, Class<T> type) {
+        try {
+            return JSON.readValue(json, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        client.close();
+        server.close();
+    }
+}

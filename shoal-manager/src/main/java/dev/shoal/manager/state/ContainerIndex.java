@@ -1,0 +1,89 @@
+package dev.shoal.manager.state;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Container records kept in memory, indexed by swarm ID, name and engine ID; follows every applied change. */
+public final class ContainerIndex {
+    private final Map<String, ContainerRecord> bySwarmId = new ConcurrentHashMap<>();
+    private final Map<String, ContainerRecord> byName = new ConcurrentHashMap<>();
+    private final Map<String, ContainerRecord> byEngineId = new ConcurrentHashMap<>();
+
+    public ContainerIndex(ClusterStore store) {
+        store.onApplied(this::apply);
+        for (var e : store.scan(ContainerRecord.PREFIX)) {
+            add(ClusterStore.fromJson(e.getValue(), ContainerRecord.class));
+        }
+    }
+
+    private synchronized void apply(Txn txn) {
+        for (Txn.Op op : txn.ops()) {
+            if (!op.key().startsWith(ContainerRecord.PREFIX)) {
+                continue;
+            }
+            String swarmId = op.key().substring(ContainerRecord.PREFIX.length());
+            remove(swarmId);
+            if (op.kind() == Txn.Kind.PUT) {
+                add(ClusterStore.fromJson(op.value(), ContainerRecord.class));
+            }
+        }
+    }
+
+    private void add(ContainerRecord r) {
+        bySwarmId.put(r.swarmId(), r);
+        if (r.name() != null) {
+            byName.put(r.name(), r);
+        }
+        if (r.engineId() != null) {
+            byEngineId.put(r.engineId(), r);
+        }
+    }
+
+    private void remove(String swarmId) {
+        ContainerRecord old = bySwarmId.remove(swarmId);
+        if (old != null) {
+            if (old.name() != null) {
+                byName.remove(old.name(), old);
+            }
+            if (old.engineId() != null) {
+                byEngineId.remove(old.engineId(), old);
+            }
+        }
+    }
+
+    /** An exact match on name, swarm ID or engine ID. */
+    public Optional<ContainerRecord> exact(String ref) {
+        ContainerRecord r = byName.get(ref);
+        if (r == null) {
+            r = bySwarmId.get(ref);
+        }
+        if (r == null) {
+            r = byEngineId.get(ref);
+        }
+        return Optional.ofNullable(r);
+    }
+
+    public Optional<ContainerRecord> byName(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    public Optional<ContainerRecord> byEngineId(String id) {
+        return Optional.ofNullable(byEngineId.get(id));
+    }
+
+    /** Records whose swarm ID starts with {@code prefix}. */
+    public List<ContainerRecord> bySwarmIdPrefix(String prefix) {
+        return bySwarmId.values().stream().filter(r -> r.swarmId().startsWith(prefix)).toList();
+    }
+
+    public Collection<ContainerRecord> all() {
+        return List.copyOf(bySwarmId.values());
+    }
+
+    public long countOnNode(String nodeId) {
+        return bySwarmId.values().stream().filter(r -> nodeId.equals(r.nodeId())).count();
+    }
+}

@@ -1,0 +1,22 @@
+package dev.shoal.manager.state;
+
+import java.util.Map;
+
+/** A node the cluster knows, as committed to the state: identity, where to reach its engine, its labels. */
+public record NodeRecord(String id, String name, String address, Map<String, String> labels, long joinedAtMillis) {
+    public static final String PREFIX = "node/";
+
+    public NodeRecord {
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    public String key() {
+        return PREFIX + id;
+    }
+
+    /** The host part of {@link #address}, e.g. 10.213.0.11. */
+    public String ip() {
+        int colon = address.lastIndexOf(':');
+        return colon < 0 ? address : address.substring(0, colon);
+    }
+}

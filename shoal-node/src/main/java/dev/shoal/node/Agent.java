@@ -1,0 +1,94 @@
+package dev.shoal.node;
+
+import dev.shoal.node.engine.EngineClient;
+import dev.shoal.node.proxy.EngineProxy;
+import dev.shoal.node.proxy.Listener;
+import dev.shoal.node.report.EngineReporter;
+import dev.shoal.node.report.NodeDescriptor;
+import dev.shoal.node.report.ReportSink;
+import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent of {@code shoal join}: relays the manager's connections to the local engine and heartbeats
+ * to the manager. It only relays and reads: it never creates, starts, stops or removes a container, so
+ * an agent restarted while containers run leaves them alone, and closing it leaves them running.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+    private final NodeDescriptor node;
+    private final EngineProxy proxy;
+    private final EngineClient engine;
+    private final EngineReporter reporter;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final AtomicBoolean closing = new AtomicBoolean();
+
+    private Agent(NodeDescriptor node, EngineProxy proxy, EngineClient engine, EngineReporter reporter) {
+        this.node = node;
+        this.proxy = proxy;
+        this.engine = engine;
+        this.reporter = reporter;
+    }
+
+    /** Starts an agent that heartbeats over HTTP to {@code config.manager()}. */
+    public static Agent start(AgentConfig config) throws IOException {
+        return start(config, new HttpReportSink(config.manager()));
+    }
+
+    /** Starts an agent with the given sink: takes the node ID, listens, starts relaying and beating. */
+    public static Agent start(AgentConfig config, ReportSink sink) throws IOException {
+        String nodeId = NodeId.loadOrCreate(config.dataDir());
+        Listener listener = Listener.tcp(config.advertise());
+        HostPort advertised = listener.localAddress();
+        NodeDescriptor node = new NodeDescriptor(nodeId, config.name(), advertised.toString(), config.labels());
+        EngineClient engine;
+        try {
+            engine = new EngineClient(config.engine());
+        } catch (RuntimeException e) {
+            listener.close();
+            throw e;
+        }
+        EngineProxy proxy = EngineProxy.start(listener, config.engine());
+        LOG.info("node {} (id {}) serving engine {} on {}, manager {}",
+                node.name(), nodeId, config.engine(), advertised, config.manager());
+        EngineReporter reporter = new EngineReporter(node, engine, sink).start();
+        return new Agent(node, proxy, engine, reporter);
+    }
+
+    public NodeDescriptor node() {
+        return node;
+    }
+
+    /** The address the engine proxy listens on (the real port when port 0 was asked for). */
+    public HostPort advertised() {
+        return proxy.listener().localAddress();
+    }
+
+    /** Blocks until {@link #close()}. */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
+    /** Stops beating and listening. Containers keep running. */
+    @Override public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        reporter.close();
+        try {
+            proxy.close();
+        } catch (IOException e) {
+            LOG.debug("closing engine proxy: {}", e.toString());
+        }
+        try {
+            engine.close();
+        } catch (IOException e) {
+            LOG.debug("closing engine client: {}", e.toString());
+        }
+        closed.countDown();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.shoal.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shoal.node.report.Heartbeat;
+import dev.shoal.node.report.HeartbeatReply;
+import dev.shoal.node.report.ManagerRejectedException;
+import dev.shoal.node.report.ReportSink;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** Posts heartbeats to the manager at {@code http://MANAGER/shoal/v1/heartbeat}. */
+public final class HttpReportSink implements ReportSink {
+    public static final String PATH = "/shoal/v1/heartbeat";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
+
+    private final URI uri;
+    private final HttpClient http;
+
+    public HttpReportSink(HostPort manager) {
+        this.uri = URI.create("http://" + manager + PATH);
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .build();
+    }
+
+    @Override public HeartbeatReply send(Heartbeat hb) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(REQUEST_TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(hb)))
+                .build();
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (IOException e) {
+            throw new IOException(uri + ": " + describe(e), e);
+        }
+        if (response.statusCode() == 200) {
+            return JSON.readValue(response.body(), HeartbeatReply.class);
+        }
+        throw new ManagerRejectedException(response.statusCode(), messageOf(response.body()));
+    }
+
+    /** HttpClient's exceptions often carry no message of their own; their cause does. */
+    private static String describe(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return e instanceof java.net.ConnectException ? "cannot connect" : e.getClass().getSimpleName();
+    }
+
+    private static String messageOf(byte[] body) {
+        try {
+            JsonNode message = JSON.readTree(body).path("message");
+            if (message.isTextual()) {
+                return message.asText();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not JSON: show the text
+        }
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        return text.length() > 200 ? text.substring(0, 200) + "…" : text;
+    }
+}

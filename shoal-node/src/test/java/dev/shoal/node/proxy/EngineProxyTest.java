@@ -1,0 +1,168 @@
+package dev.shoal.node.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.shoal.node.HostPort;
+import dev.shoal.node.engine.EngineAddress;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The relay against a tiny engine stand-in on a unix socket: echoes until EOF, then says "bye" and closes. */
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
+class EngineProxyTest {
+    @TempDir Path dir;
+    private ServerSocketChannel engine;
+    private EngineProxy proxy;
+
+    @BeforeEach void startEngineAndProxy() throws IOException {
+        Path socket = dir.resolve("engine.sock");
+        engine = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(socket));
+        Thread.ofVirtual().start(this::serveEchoThenBye);
+        proxy = EngineProxy.start(Listener.tcp(new HostPort("127.0.0.1", 0)),
+                EngineAddress.parse("unix://" + socket));
+    }
+
+    @AfterEach void stop() throws IOException {
+        proxy.close();
+        engine.close();
+    }
+
+    private void serveEchoThenBye() {
+        while (engine.isOpen()) {
+            try {
+                SocketChannel conn = engine.accept();
+                Thread.ofVirtual().start(() -> {
+                    try (conn) {
+                        ByteBuffer buf = ByteBuffer.allocate(8192);
+                        while (conn.read(buf) >= 0) {
+                            buf.flip();
+                            while (buf.hasRemaining()) {
+                                conn.write(buf);
+                            }
+                            buf.clear();
+                        }
+                        conn.write(ByteBuffer.wrap("bye".getBytes(StandardCharsets.US_ASCII)));
+                    } catch (IOException ignored) {
+                        // the test decides
+                    }
+                });
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private SocketChannel connect() throws IOException {
+        HostPort at = proxy.listener().localAddress();
+        return SocketChannel.open(new InetSocketAddress(at.host(), at.port()));
+    }
+
+    @Test void relaysBothWaysAndDeliversOutputAfterTheClientHalfCloses() throws IOException {
+        try (SocketChannel client = connect()) {
+            client.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)));
+            assertThat(readExactly(client, 5)).isEqualTo("hello");
+
+            client.shutdownOutput();
+
+            assertThat(readToEnd(client)).isEqualTo("bye");
+        }
+    }
+
+    @Test void carriesMegabytesBothWaysWithBackPressure() throws Exception {
+        byte[] payload = new byte[8 * 1024 * 1024];
+        new Random(42).nextBytes(payload);
+        try (SocketChannel client = connect()) {
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    ByteBuffer buf = ByteBuffer.wrap(payload);
+                    while (buf.hasRemaining()) {
+                        client.write(buf);
+                    }
+                    client.shutdownOutput();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            byte[] received = readAll(client);
+            writer.join();
+            assertThat(received).hasSize(payload.length + 3);
+            assertThat(java.util.Arrays.copyOf(received, payload.length)).isEqualTo(payload);
+            assertThat(new String(received, payload.length, 3, StandardCharsets.US_ASCII)).isEqualTo("bye");
+        }
+    }
+
+    @Test void closesTheClientWhenTheEngineIsDown() throws IOException {
+        engine.close();
+        try (SocketChannel client = connect()) {
+            assertThat(readAll(client)).isEmpty();
+        } catch (IOException reset) {
+            // a reset is as good as an orderly close here
+        }
+    }
+
+    @Test void servesManyConnectionsAndForgetsFinishedOnes() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            try (SocketChannel client = connect()) {
+                client.write(ByteBuffer.wrap(("n" + i).getBytes(StandardCharsets.US_ASCII)));
+                client.shutdownOutput();
+                assertThat(readToEnd(client)).isEqualTo("n" + i + "bye");
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> proxy.activeConnections() == 0);
+    }
+
+    @Test void closeDropsOpenConnections() throws IOException {
+        try (SocketChannel client = connect()) {
+            client.write(ByteBuffer.wrap("x".getBytes(StandardCharsets.US_ASCII)));
+            assertThat(readExactly(client, 1)).isEqualTo("x");
+            proxy.close();
+            assertThat(proxy.activeConnections()).isZero();
+            try {
+                assertThat(readAll(client)).isEmpty();
+            } catch (IOException reset) {
+                // fine too
+            }
+        }
+    }
+
+    private static String readExactly(SocketChannel ch, int n) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(n);
+        while (buf.hasRemaining()) {
+            if (ch.read(buf) < 0) {
+                throw new IOException("EOF after " + buf.position() + " bytes");
+            }
+        }
+        return new String(buf.array(), StandardCharsets.US_ASCII);
+    }
+
+    private static String readToEnd(SocketChannel ch) throws IOException {
+        return new String(readAll(ch), StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] readAll(SocketChannel ch) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(65536);
+        while (ch.read(buf) >= 0) {
+            out.write(buf.array(), 0, buf.position());
+            buf.clear();
+        }
+        return out.toByteArray();
+    }
+}
