@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = "A real N-host cluster on this machine: one network namespace and dockerd per host, "
                 + "a Shoal manager and one agent per host. Needs root.",
-        subcommands = {LabCommand.Up.class, LabCommand.Status.class, LabCommand.Cut.class, LabCommand.Heal.class,
+        subcommands = {LabCommand.Up.class, LabCommand.Status.class, LabCommand.Cut.class, LabCommand.Heal.class, LabCommand.Restart.class,
                 LabCommand.Down.class})
 final class LabCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -96,6 +96,21 @@ final class LabCommand implements Runnable {
             return guarded(() -> {
                 lab().cut(node);
                 System.err.println("lab: " + node + " cut");
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "restart", mixinStandardHelpOptions = true,
+            description = "Kill the manager or a node's agent with SIGKILL, as a crash would, and start it again.")
+    static final class Restart implements Callable<Integer> {
+        @Parameters(paramLabel = "manager|NODE", description = "manager, or node<N> for that node's agent") String target;
+
+        @Override public Integer call() {
+            return guarded(() -> {
+                long start = System.nanoTime();
+                lab().restart(target);
+                System.err.printf("lab: %s restarted in %.1f s%n", target, (System.nanoTime() - start) / 1e9);
                 return 0;
             });
         }

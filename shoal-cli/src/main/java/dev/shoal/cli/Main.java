@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code shoal} command: one binary for the manager, the agent and the lab. */
 @Command(name = "shoal", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
         description = "Shoal turns a pool of Docker hosts into one virtual Docker host.",
-        subcommands = {ManageCommand.class, JoinCommand.class, LabCommand.class, VersionCommand.class,
+        subcommands = {ManageCommand.class, JoinCommand.class, LabCommand.class, BenchCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -27,6 +27,18 @@ final class ManageCommand implements Callable<Integer> {
     @Option(names = "--insecure-tcp", description = "Serve tcp:// hosts without TLS (only on trusted networks).")
     boolean insecureTcp;
 
+    @Option(names = "--tlscert", paramLabel = "FILE", description = "Server certificate (PEM) for tcp:// hosts.")
+    Path tlsCert;
+
+    @Option(names = "--tlskey", paramLabel = "FILE", description = "Server key (PEM) for tcp:// hosts.")
+    Path tlsKey;
+
+    @Option(names = "--tlscacert", paramLabel = "FILE", description = "CA (PEM) that client certificates must chain to.")
+    Path tlsCaCert;
+
+    @Option(names = "--tlsverify", description = "Require a client certificate signed by --tlscacert.")
+    boolean tlsVerify;
+
     @Option(names = "--cluster-listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:4245",
             description = "Where nodes send heartbeats (default: ${DEFAULT-VALUE}).")
     String clusterListen;
@@ -62,9 +74,18 @@ final class ManageCommand implements Callable<Integer> {
                         "bad --host " + h + ": want unix:///path or tcp://HOST:PORT");
             }
         }
+        dev.shoal.manager.api.ApiTls tls = null;
         if (!tcp.isEmpty() && !insecureTcp) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "TLS on the TCP API is not available yet: pass --insecure-tcp to serve plain TCP on a trusted network");
+            if (tlsCert == null || tlsKey == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "a tcp:// host needs TLS: give --tlscert and "
+                        + "--tlskey (and --tlsverify --tlscacert to require client certificates), or --insecure-tcp "
+                        + "to serve plain TCP on a trusted network");
+            }
+            try {
+                tls = new dev.shoal.manager.api.ApiTls(tlsCert, tlsKey, tlsCaCert, tlsVerify);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
         }
         int colon = clusterListen.lastIndexOf(':');
         if (colon < 0) {
@@ -72,7 +93,7 @@ final class ManageCommand implements Callable<Integer> {
         }
         InetSocketAddress cluster = new InetSocketAddress(clusterListen.substring(0, colon),
                 Integer.parseInt(clusterListen.substring(colon + 1)));
-        ManagerConfig config = new ManagerConfig(unix, tcp, insecureTcp, cluster, dataDir, raftPort, strategy);
+        ManagerConfig config = new ManagerConfig(unix, tcp, tls, cluster, dataDir, raftPort, strategy);
         Manager manager = Manager.start(config);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -98,6 +98,20 @@ final class Images {
         }
     }
 
+    /** Saves the seeds from host {@code h} into one archive, so every other host gets the very same image IDs. */
+    static Path save(HostLayout h, List<Seed> seeds, Path archive) {
+        List<String> cmd = new ArrayList<>(List.of(dockerCli(), "-H", h.dockerHost(), "save", "-o", archive.toString()));
+        seeds.forEach(seed -> cmd.add(seed.ref()));
+        Sh.run(cmd, Duration.ofSeconds(120), Map.of());
+        return archive;
+    }
+
+    /** Loads an archive made by {@link #save} into host {@code h}'s engine. */
+    static void loadSaved(HostLayout h, Path archive) {
+        Sh.run(List.of(dockerCli(), "-H", h.dockerHost(), "load", "-q", "-i", archive.toString()),
+                Duration.ofSeconds(120), Map.of());
+    }
+
     static String dockerCli() {
         return Sh.has("/usr/local/bin/docker") ? "/usr/local/bin/docker" : "docker";
     }

@@ -82,7 +82,9 @@ public final class Lab {
 
         progress.step("images: busybox:latest, hello-world:latest on every host");
         List<Images.Seed> seeds = join(built);
-        parallel(hosts, h -> Images.load(h, seeds));
+        Images.load(hosts.getFirst(), seeds); // imported once: every host then has the same image IDs
+        java.nio.file.Path archive = Images.save(hosts.getFirst(), seeds, LabLayout.IMAGES.resolve("seed-images.tar"));
+        parallel(hosts.subList(1, hosts.size()), h -> Images.loadSaved(h, archive));
 
         List<LabState.Host> recorded = new ArrayList<>();
         for (HostLayout h : hosts) recorded.add(LabState.Host.of(h, dockerdPids.get(h.index() - 1), 0));
@@ -118,6 +120,40 @@ public final class Lab {
         List<HostStatus> hosts = state.get().layouts().stream().map(h -> new HostStatus(h.name(), h.address(),
                 Engines.isUp(h), Cluster.agentUp(h), Network.isCut(h))).toList();
         return new Status(state, hosts, state.get().manager() && Cluster.managerUp());
+    }
+
+    /**
+     * Kills the manager ({@code target} "manager") or a node's agent ({@code target} "node<i>") with SIGKILL, as a
+     * crash would, then starts it again with the same data directory and waits until it serves.
+     */
+    public void restart(String target) {
+        Packages.requireRoot();
+        LabState state = LabState.read().orElseThrow(() -> new Sh.Failed("no lab is up (no " + LabLayout.STATE_FILE + ")"));
+        if (!state.manager()) {
+            throw new Sh.Failed("this lab runs no manager or agents (it was started with --no-manager)");
+        }
+        Cluster.Launcher launcher = Cluster.Launcher.current();
+        List<HostLayout> hosts = state.layouts();
+        if (target.equals("manager")) {
+            Procs.readPid(LabLayout.MANAGER_PID).ifPresent(Procs::kill);
+            long pid = Cluster.startManager(launcher);
+            new LabState(state.nodes(), true, state.dockerHost(), state.hosts(), pid, state.createdAt()).write();
+            Cluster.awaitNodes(hosts.size(), Duration.ofSeconds(60), hosts);
+            return;
+        }
+        HostLayout h = knownHost(target);
+        Procs.readPid(h.agentPid()).ifPresent(Procs::kill);
+        long pid = Cluster.startAgent(launcher, h);
+        List<LabState.Host> updated = new ArrayList<>();
+        for (LabState.Host host : state.hosts()) {
+            updated.add(host.name().equals(h.name())
+                    ? new LabState.Host(host.name(), host.address(), host.netns(), host.dockerHost(), host.dockerdPid(), pid)
+                    : host);
+        }
+        new LabState(state.nodes(), true, state.dockerHost(), updated, state.managerPid(), state.createdAt()).write();
+        if (!Poll.until(Duration.ofSeconds(30), Duration.ofMillis(100), () -> Cluster.agentUp(h))) {
+            throw new Sh.Failed("the agent of " + h.name() + " did not come back; read " + h.agentLog());
+        }
     }
 
     public void cut(String node) {

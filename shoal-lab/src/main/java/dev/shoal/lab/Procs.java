@@ -56,6 +56,14 @@ final class Procs {
         }
     }
 
+    /** SIGKILL, as a crash would end it; waits (bounded) until the process is gone. */
+    static void kill(long pid) {
+        ProcessHandle.of(pid).ifPresent(h -> {
+            h.destroyForcibly();
+            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(20), () -> !running(h));
+        });
+    }
+
     /** True when the pid in {@code file} is alive and its command line mentions {@code marker}. */
     static boolean aliveFromPidFile(Path file, String marker) {
         OptionalLong pid = readPid(file);

@@ -4,6 +4,7 @@ import dev.shoal.manager.api.ApiRoutes;
 import dev.shoal.manager.api.ApiServer;
 import dev.shoal.manager.dispatcher.Dispatcher;
 import dev.shoal.manager.engine.EngineClient;
+import dev.shoal.manager.orchestrator.Reconciler;
 import dev.shoal.manager.proxy.EngineProxy;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerIndex;
@@ -22,11 +23,13 @@ public final class Manager implements Closeable {
     private final ClusterStore store;
     private final Dispatcher dispatcher;
     private final ApiServer api;
+    private final Reconciler reconciler;
 
-    private Manager(ClusterStore store, Dispatcher dispatcher, ApiServer api) {
+    private Manager(ClusterStore store, Dispatcher dispatcher, ApiServer api, Reconciler reconciler) {
         this.store = store;
         this.dispatcher = dispatcher;
         this.api = api;
+        this.reconciler = reconciler;
     }
 
     public static Manager start(ManagerConfig config) throws IOException {
@@ -38,16 +41,18 @@ public final class Manager implements Closeable {
         Cluster cluster = new Cluster(config, store, dispatcher, containers, new EngineClient(),
                 new EngineProxy(loops));
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));
+        Reconciler reconciler = new Reconciler(cluster);
         dispatcher.listen(config.clusterListen());
         for (Path socket : config.unixSockets()) {
             server.listenUnix(socket);
         }
         for (InetSocketAddress tcp : config.tcpAddresses()) {
-            server.listenTcp(tcp, null);
+            server.listenTcp(tcp, config.tls() == null ? null : config.tls().context());
         }
+        reconciler.start();
         log.info("manager serving the Docker API on {}; nodes report to {}", server.addresses(),
                 config.clusterListen());
-        return new Manager(store, dispatcher, server);
+        return new Manager(store, dispatcher, server, reconciler);
     }
 
     public ApiServer api() {
@@ -60,6 +65,7 @@ public final class Manager implements Closeable {
 
     @Override
     public void close() throws IOException {
+        reconciler.close();
         api.close();
         dispatcher.close();
         store.close();

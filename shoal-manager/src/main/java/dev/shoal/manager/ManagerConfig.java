@@ -8,13 +8,15 @@ import java.util.List;
  * How a manager runs.
  *
  * @param unixSockets  paths of unix sockets serving the Docker API
- * @param tcpAddresses TCP addresses serving the Docker API (plain only when {@code insecureTcp})
+ * @param tcpAddresses TCP addresses serving the Docker API
+ * @param tls          TLS for the TCP addresses; null serves plain TCP (only with --insecure-tcp)
  * @param clusterListen where agents send heartbeats
  * @param dataDir      where the Raft log and snapshots live
  * @param raftPort     the Raft peer port (bound on the cluster address)
  */
-public record ManagerConfig(List<Path> unixSockets, List<InetSocketAddress> tcpAddresses, boolean insecureTcp,
-                            InetSocketAddress clusterListen, Path dataDir, int raftPort, String strategy) {
+public record ManagerConfig(List<Path> unixSockets, List<InetSocketAddress> tcpAddresses,
+                            dev.shoal.manager.api.ApiTls tls, InetSocketAddress clusterListen, Path dataDir,
+                            int raftPort, String strategy) {
     public ManagerConfig {
         unixSockets = List.copyOf(unixSockets);
         tcpAddresses = List.copyOf(tcpAddresses);

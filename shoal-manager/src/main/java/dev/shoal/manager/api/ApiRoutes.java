@@ -79,6 +79,7 @@ public final class ApiRoutes implements Router {
                 return;
             }
         }
-        throw new DockerException(501, "Shoal does not support " + method + " " + ex.path() + " yet");
+        // worded so the CLI's untyped `docker inspect X` skips it, as it skips "not supported" answers
+        throw new DockerException(501, method + " " + ex.path() + " is not supported by Shoal yet");
     }
 }

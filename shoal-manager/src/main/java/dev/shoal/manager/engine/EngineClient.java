@@ -24,6 +24,8 @@ import java.util.concurrent.Executors;
 public final class EngineClient {
     public static final String API = "/v1.41";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    /** Image archives can be gigabytes: a load may take far longer than an ordinary call. */
+    private static final Duration UPLOAD_TIMEOUT = Duration.ofMinutes(30);
 
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -82,7 +84,7 @@ public final class EngineClient {
         try {
             return send(address, HttpRequest.newBuilder(uri(address, pathAndQuery))
                     .header("Content-Type", contentType)
-                    .timeout(Duration.ofMinutes(30))
+                    .timeout(UPLOAD_TIMEOUT)
                     .POST(HttpRequest.BodyPublishers.ofFile(body)));
         } catch (IOException e) {
             throw new DockerException(500, "cannot read request body: " + e.getMessage());
@@ -102,8 +104,11 @@ public final class EngineClient {
 
     private Reply send(String address, HttpRequest.Builder request) {
         try {
-            HttpResponse<byte[]> r = http.send(request.timeout(CALL_TIMEOUT).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpRequest built = request.build();
+            if (built.timeout().isEmpty()) {
+                built = request.timeout(CALL_TIMEOUT).build();
+            }
+            HttpResponse<byte[]> r = http.send(built, HttpResponse.BodyHandlers.ofByteArray());
             return new Reply(r.statusCode(), r.body());
         } catch (IOException e) {
             throw new DockerException(502, "node at " + address + " did not answer: " + describe(e));

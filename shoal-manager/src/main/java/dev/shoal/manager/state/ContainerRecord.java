@@ -8,6 +8,8 @@ public record ContainerRecord(String swarmId, String name, String nodeId, String
                               long memoryBytes, long nanoCpus, long createdAtMillis) {
     public static final String PREFIX = "container/";
     public static final String NAME_PREFIX = "name/";
+    /** The engine label carrying the cluster-wide ID, as classic Swarm named it. */
+    public static final String SWARM_ID_LABEL = "com.docker.swarm.id";
 
     public String key() {
         return PREFIX + swarmId;

@@ -17,16 +17,18 @@ import dev.shoal.scheduler.Spread;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /** /containers/… and /exec/…: placement on create, lookup across nodes, and routing to the container's node. */
 public final class ContainersApi {
-    public static final String SWARM_ID_LABEL = "com.docker.swarm.id";
+    public static final String SWARM_ID_LABEL = ContainerRecord.SWARM_ID_LABEL;
     private static final Pattern VALID_NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -77,13 +79,22 @@ public final class ContainersApi {
             names.add("/" + node.name() + (s.startsWith("/") ? s : "/" + s));
         }
         c.set("Names", names);
-        for (JsonNode port : c.path("Ports")) {
-            if (port instanceof ObjectNode p && p.has("IP")) {
-                String ip = p.path("IP").asText();
-                if (ip.equals("0.0.0.0") || ip.equals("::")) {
-                    p.put("IP", node.record().ip());
+        if (c.path("Ports") instanceof ArrayNode ports) {
+            ArrayNode rewritten = ClusterStore.JSON.createArrayNode();
+            Set<String> seen = new HashSet<>();
+            for (JsonNode port : ports) {
+                if (port instanceof ObjectNode p && p.has("IP")) {
+                    String ip = p.path("IP").asText();
+                    if (ip.equals("0.0.0.0") || ip.equals("::")) {
+                        p.put("IP", node.record().ip());
+                    }
+                }
+                // the engine lists a binding once per wildcard (0.0.0.0 and ::): on the node's address they are one
+                if (seen.add(port.toString())) {
+                    rewritten.add(port);
                 }
             }
+            c.set("Ports", rewritten);
         }
     }
 

@@ -1,0 +1,88 @@
+package dev.shoal.it;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Crashes (SIGKILL) of the manager or an agent lose nothing and disturb no running container. */
+class RestartIT {
+    private final DockerCli docker = DockerCli.lab();
+    private final List<String> made = new ArrayList<>();
+
+    @BeforeEach
+    void labHasAllNodes() {
+        awaitHealthyNodes(3);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        for (String name : made) {
+            docker.run("rm", "-f", name);
+        }
+    }
+
+    private String name(String prefix) {
+        String n = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        made.add(n);
+        return n;
+    }
+
+    @Test
+    void managerKilledAndRestartedKeepsNodesContainersAndReservations() {
+        String name = name("durable");
+        docker.run("run", "-d", "--name", name, "--memory", "24m", "--label", "purpose=durability",
+                "busybox", "sleep", "600").assertOk();
+        String node = nodeOf(name);
+        String swarmId = docker.run("inspect", "--format", "{{index .Config.Labels \"com.docker.swarm.id\"}}", name)
+                .assertOk().trimmed();
+
+        SharedLab.Result restart = SharedLab.shoal("lab", "restart", "manager");
+        assertThat(restart.exit()).as(restart.err()).isZero();
+
+        awaitHealthyNodes(3);
+        assertThat(docker.run("ps", "--filter", "name=" + name, "--format", "{{.Names}} {{.Status}}").assertOk().trimmed())
+                .startsWith(node + "/" + name + " Up");
+        assertThat(docker.run("inspect", "--format", "{{.Node.Name}}", swarmId).assertOk().trimmed())
+                .as("the cluster-wide ID still resolves").isEqualTo(node);
+        assertThat(docker.run("info").assertOk().out())
+                .as("the reservation is remembered").contains("Reserved Memory: 24 MiB");
+        DockerCli.Result again = docker.run("run", "-d", "--name", name, "busybox", "true");
+        assertThat(again.exit()).isNotZero();
+        assertThat(again.err()).contains("is already in use");
+    }
+
+    @Test
+    void agentKilledAndRestartedAdoptsItsContainersWithoutRestartingThem() {
+        String name = name("adopted");
+        docker.run("run", "-d", "--name", name, "busybox", "sleep", "600").assertOk();
+        String node = nodeOf(name);
+        String startedAt = docker.run("inspect", "--format", "{{.State.StartedAt}}", name).assertOk().trimmed();
+
+        SharedLab.Result restart = SharedLab.shoal("lab", "restart", node);
+        assertThat(restart.exit()).as(restart.err()).isZero();
+
+        awaitHealthyNodes(3);
+        assertThat(docker.run("inspect", "--format", "{{.State.Running}} {{.State.StartedAt}} {{.RestartCount}}", name)
+                .assertOk().trimmed()).isEqualTo("true " + startedAt + " 0");
+        assertThat(docker.run("exec", name, "echo", "still-here").assertOk().trimmed()).isEqualTo("still-here");
+        assertThat(docker.run("ps", "-a", "-q", "--filter", "name=" + name).assertOk().lines())
+                .as("no duplicate appeared").hasSize(1);
+    }
+
+    private String nodeOf(String container) {
+        return docker.run("inspect", "--format", "{{.Node.Name}}", container).assertOk().trimmed();
+    }
+
+    private void awaitHealthyNodes(int n) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                assertThat(docker.run("info").out().split("Status: Healthy", -1)).hasSize(n + 1));
+    }
+}
