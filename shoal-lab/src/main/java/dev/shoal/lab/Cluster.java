@@ -83,6 +83,17 @@ final class Cluster {
         return Procs.aliveFromPidFile(h.agentPid(), AGENT_MARKER);
     }
 
+    /** True once the agent accepts connections on its advertised address (the manager's way to its engine). */
+    static boolean agentServing(HostLayout h) {
+        String[] hp = h.advertise().split(":");
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 200);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** Waits until the manager's /info reports {@code count} nodes; fails naming the logs to read. */
     static void awaitNodes(int count, Duration max, List<HostLayout> hosts) {
         int[] last = {-1};

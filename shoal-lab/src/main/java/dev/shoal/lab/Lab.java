@@ -151,7 +151,7 @@ public final class Lab {
                     : host);
         }
         new LabState(state.nodes(), true, state.dockerHost(), updated, state.managerPid(), state.createdAt()).write();
-        if (!Poll.until(Duration.ofSeconds(30), Duration.ofMillis(100), () -> Cluster.agentUp(h))) {
+        if (!Poll.until(Duration.ofSeconds(30), Duration.ofMillis(100), () -> Cluster.agentUp(h) && Cluster.agentServing(h))) {
             throw new Sh.Failed("the agent of " + h.name() + " did not come back; read " + h.agentLog());
         }
     }
