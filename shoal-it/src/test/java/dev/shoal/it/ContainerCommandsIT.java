@@ -2,8 +2,8 @@ package dev.shoal.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,20 +22,12 @@ class ContainerCommandsIT {
     private static final Duration BOUND = Duration.ofSeconds(30);
 
     private final DockerCli docker = DockerCli.lab();
-    private final List<String> made = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() {
-        for (String name : made) {
-            docker.run("rm", "-f", name);
-        }
-    }
+    @RegisterExtension
+    final ContainerNames names = new ContainerNames(docker);
 
     /** A container name no other test uses; removed after the test. */
     private String name(String prefix) {
-        String n = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        made.add(n);
-        return n;
+        return names.next(prefix);
     }
 
     private String inspect(String ref, String format) {

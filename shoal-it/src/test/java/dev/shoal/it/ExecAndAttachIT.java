@@ -1,14 +1,11 @@
 package dev.shoal.it;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -25,19 +22,12 @@ class ExecAndAttachIT {
             "for i in $(seq 100); do [ \"$(stty size 2>/dev/null)\" != '0 0' ] && [ -n \"$(stty size 2>/dev/null)\" ] && break; sleep 0.1; done; ";
 
     private final DockerCli docker = DockerCli.lab();
-    private final List<String> made = new ArrayList<>();
+    @RegisterExtension
+    final ContainerNames names = new ContainerNames(docker);
 
-    @AfterEach
-    void cleanUp() {
-        for (String name : made) {
-            docker.run("rm", "-f", name);
-        }
-    }
-
+    /** A container name no other test uses; removed after the test. */
     private String name(String prefix) {
-        String n = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        made.add(n);
-        return n;
+        return names.next(prefix);
     }
 
     private String runningContainer(String prefix) {

@@ -1,20 +1,18 @@
 package dev.shoal.it;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -24,19 +22,12 @@ class PlacementIT {
     private static final List<String> NODES = List.of("node1", "node2", "node3");
 
     private final DockerCli docker = DockerCli.lab();
-    private final List<String> made = new ArrayList<>();
+    @RegisterExtension
+    final ContainerNames names = new ContainerNames(docker);
 
-    @AfterEach
-    void cleanUp() {
-        for (String name : made) {
-            docker.run("rm", "-f", name);
-        }
-    }
-
+    /** A container name no other test uses; removed after the test. */
     private String name(String prefix) {
-        String n = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        made.add(n);
-        return n;
+        return names.next(prefix);
     }
 
     private String nodeOf(String ref) {

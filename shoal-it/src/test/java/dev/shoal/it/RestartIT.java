@@ -1,13 +1,10 @@
 package dev.shoal.it;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -15,24 +12,17 @@ import static org.awaitility.Awaitility.await;
 /** Crashes (SIGKILL) of the manager or an agent lose nothing and disturb no running container. */
 class RestartIT {
     private final DockerCli docker = DockerCli.lab();
-    private final List<String> made = new ArrayList<>();
+    @RegisterExtension
+    final ContainerNames names = new ContainerNames(docker);
 
     @BeforeEach
     void labHasAllNodes() {
         awaitHealthyNodes(3);
     }
 
-    @AfterEach
-    void cleanUp() {
-        for (String name : made) {
-            docker.run("rm", "-f", name);
-        }
-    }
-
+    /** A container name no other test uses; removed after the test. */
     private String name(String prefix) {
-        String n = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        made.add(n);
-        return n;
+        return names.next(prefix);
     }
 
     @Test
@@ -44,6 +34,8 @@ class RestartIT {
         String swarmId = docker.run("inspect", "--format", "{{index .Config.Labels \"com.docker.swarm.id\"}}", name)
                 .assertOk().trimmed();
 
+        String clusterId = docker.run("info", "--format", "{{.ID}}").assertOk().trimmed();
+
         SharedLab.Result restart = SharedLab.shoal("lab", "restart", "manager");
         assertThat(restart.exit()).as(restart.err()).isZero();
 
@@ -54,6 +46,7 @@ class RestartIT {
                 .as("the cluster-wide ID still resolves").isEqualTo(node);
         assertThat(docker.run("info").assertOk().out())
                 .as("the reservation is remembered").contains("Reserved Memory: 24 MiB");
+        assertThat(docker.run("info", "--format", "{{.ID}}").assertOk().trimmed()).isEqualTo(clusterId);
         DockerCli.Result again = docker.run("run", "-d", "--name", name, "busybox", "true");
         assertThat(again.exit()).isNotZero();
         assertThat(again.err()).contains("is already in use");

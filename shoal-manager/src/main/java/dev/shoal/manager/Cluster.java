@@ -9,6 +9,7 @@ import dev.shoal.manager.proxy.EngineProxy;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerIndex;
 import dev.shoal.manager.state.ContainerRecord;
+import dev.shoal.manager.state.Txn;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ public final class Cluster {
     private final EngineClient engines;
     private final EngineProxy proxy;
     private final ManagerConfig config;
+    private static final String ID_KEY = "cluster/id";
     private final ExecutorService fanout = Executors.newVirtualThreadPerTaskExecutor();
 
     public Cluster(ManagerConfig config, ClusterStore store, Dispatcher dispatcher, ContainerIndex containers,
@@ -38,6 +40,14 @@ public final class Cluster {
         this.containers = containers;
         this.engines = engines;
         this.proxy = proxy;
+    }
+
+    /** The cluster's ID: made once, kept in the replicated state, so it survives restarts (docker info's ID). */
+    public String id() {
+        return store.get(ID_KEY).orElseGet(() -> {
+            store.commit(Txn.builder().requireAbsent(ID_KEY).put(ID_KEY, java.util.UUID.randomUUID().toString()).build());
+            return store.get(ID_KEY).orElseThrow();
+        });
     }
 
     public ManagerConfig config() {

@@ -31,7 +31,6 @@ import java.util.concurrent.CountDownLatch;
 public final class SystemApi {
     public static final String FILTERS = "health, port, containerslots, dependency, affinity, constraint, whitelist";
     private final Cluster cluster;
-    private final String managerId = ContainerIdHolder.ID;
 
     public SystemApi(Cluster cluster) {
         this.cluster = cluster;
@@ -126,7 +125,7 @@ public final class SystemApi {
                 pair(status, "  └ Error", n.error());
             }
         }
-        out.put("ID", managerId);
+        out.put("ID", cluster.id());
         out.put("Containers", containers);
         out.put("ContainersRunning", running);
         out.put("ContainersPaused", paused);
@@ -282,10 +281,4 @@ public final class SystemApi {
             // closing a stream the client no longer reads
         }
     }
-
-    /** The manager's own ID for /info, stable for the process. */
-    private static final class ContainerIdHolder {
-        static final String ID = java.util.UUID.randomUUID().toString();
-    }
-
 }
