@@ -81,6 +81,12 @@ public final class Exchange {
         return q == null ? "" : q;
     }
 
+    /** "?" plus the raw query, or "" when there is none: ready to append to a path. */
+    public String queryString() {
+        String q = rawQuery();
+        return q.isEmpty() ? "" : "?" + q;
+    }
+
     public Map<String, List<String>> params() {
         return query.parameters();
     }

@@ -236,7 +236,7 @@ public final class ContainersApi {
         JsonNode json = at.inspect();
         if (json == null || ex.flag("size")) {
             EngineClient.Reply r = cluster.engines().get(at.node().record().address(),
-                    "/containers/" + at.engineId() + "/json" + (ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery()));
+                    "/containers/" + at.engineId() + "/json" + ex.queryString());
             if (!r.ok()) {
                 throw r.status() == 404 ? DockerException.noSuchContainer(ref) : r.asError();
             }
@@ -264,7 +264,7 @@ public final class ContainersApi {
     public void delete(Exchange ex, String ref) {
         Cluster.Located at = cluster.locate(ref);
         EngineClient.Reply r = cluster.engines().delete(at.node().record().address(),
-                "/containers/" + at.engineId() + (ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery()));
+                "/containers/" + at.engineId() + ex.queryString());
         if (r.status() == 404) {
             forgetEngineId(at.engineId());
             throw DockerException.noSuchContainer(ref);
@@ -325,7 +325,7 @@ public final class ContainersApi {
     public void forward(Exchange ex, String ref, String suffix) {
         Cluster.Located at = cluster.locate(ref);
         cluster.proxy().forward(ex, at.node().record().address(),
-                "/containers/" + at.engineId() + suffix + (ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery()));
+                "/containers/" + at.engineId() + suffix + ex.queryString());
     }
 
     public void execCreate(Exchange ex, String ref) {
@@ -343,7 +343,7 @@ public final class ContainersApi {
     public void forwardExec(Exchange ex, String execId, String suffix) {
         NodeStatus node = execNode(execId);
         cluster.proxy().forward(ex, node.record().address(),
-                "/exec/" + execId + suffix + (ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery()));
+                "/exec/" + execId + suffix + ex.queryString());
     }
 
     private NodeStatus execNode(String execId) {

@@ -86,7 +86,7 @@ public final class ImagesApi {
             throw DockerException.noSuchImage(name);
         }
         cluster.proxy().forward(ex, holders.get(0).node().record().address(),
-                "/images/" + name + suffix + (ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery()));
+                "/images/" + name + suffix + ex.queryString());
     }
 
     public void delete(Exchange ex, String name) {
@@ -94,7 +94,7 @@ public final class ImagesApi {
         if (holders.isEmpty()) {
             throw DockerException.noSuchImage(name);
         }
-        String q = ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery();
+        String q = ex.queryString();
         var results = cluster.fanOut(holders.stream().map(Cluster.NodeResult::node).toList(),
                 n -> cluster.engines().delete(n.record().address(), "/images/" + name + q));
         ArrayNode merged = ClusterStore.JSON.createArrayNode();
@@ -120,7 +120,7 @@ public final class ImagesApi {
         if (holders.isEmpty()) {
             throw DockerException.noSuchImage(name);
         }
-        String q = ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery();
+        String q = ex.queryString();
         var results = cluster.fanOut(holders.stream().map(Cluster.NodeResult::node).toList(),
                 n -> cluster.engines().post(n.record().address(), "/images/" + name + "/tag" + q, null));
         for (var r : results) {
@@ -136,23 +136,17 @@ public final class ImagesApi {
 
     /** docker load: the archive goes to every healthy node; each distinct message is reported once. */
     public void load(Exchange ex) throws IOException {
-        List<NodeStatus> nodes = cluster.dispatcher().healthyNodes();
-        if (nodes.isEmpty()) {
-            throw new DockerException(500, "No healthy node available in the cluster");
-        }
+        List<NodeStatus> nodes = healthyNodes();
         Path archive = ex.body().file();
-        String q = ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery();
+        String q = ex.queryString();
         var results = cluster.fanOut(nodes,
                 n -> cluster.engines().postFile(n.record().address(), "/images/load" + q, archive, "application/x-tar"));
         ResponseStream out = ex.stream(200, "application/json");
         Set<String> seen = new LinkedHashSet<>();
         for (var r : results) {
-            if (!r.ok()) {
-                out.write(errorLine(r.node().name() + ": " + r.error().getMessage()));
-                continue;
-            }
-            if (!r.value().ok()) {
-                out.write(errorLine(r.node().name() + ": " + r.value().message()));
+            String failure = failure(r);
+            if (failure != null) {
+                out.write(errorLine(failure));
                 continue;
             }
             for (String line : new String(r.value().body(), StandardCharsets.UTF_8).split("\r?\n")) {
@@ -166,20 +160,14 @@ public final class ImagesApi {
 
     /** docker pull: asks every healthy node to pull, reports each node's outcome. */
     public void pull(Exchange ex) {
-        List<NodeStatus> nodes = cluster.dispatcher().healthyNodes();
-        if (nodes.isEmpty()) {
-            throw new DockerException(500, "No healthy node available in the cluster");
-        }
-        String q = ex.rawQuery().isEmpty() ? "" : "?" + ex.rawQuery();
+        List<NodeStatus> nodes = healthyNodes();
+        String q = ex.queryString();
         var results = cluster.fanOut(nodes, n -> cluster.engines().post(n.record().address(), "/images/create" + q, null));
         ResponseStream out = ex.stream(200, "application/json");
         for (var r : results) {
-            if (!r.ok()) {
-                out.write(errorLine(r.node().name() + ": " + r.error().getMessage()));
-                continue;
-            }
-            if (!r.value().ok()) {
-                out.write(errorLine(r.node().name() + ": " + r.value().message()));
+            String refused = failure(r);
+            if (refused != null) {
+                out.write(errorLine(refused));
                 continue;
             }
             String failure = null;
@@ -207,6 +195,22 @@ public final class ImagesApi {
             }
         }
         out.close();
+    }
+
+    private List<NodeStatus> healthyNodes() {
+        List<NodeStatus> nodes = cluster.dispatcher().healthyNodes();
+        if (nodes.isEmpty()) {
+            throw new DockerException(500, "No healthy node available in the cluster");
+        }
+        return nodes;
+    }
+
+    /** "node: why" when the node failed to answer or answered with an error; null when it answered well. */
+    private static String failure(Cluster.NodeResult<EngineClient.Reply> r) {
+        if (!r.ok()) {
+            return r.node().name() + ": " + r.error().getMessage();
+        }
+        return r.value().ok() ? null : r.node().name() + ": " + r.value().message();
     }
 
     private static byte[] errorLine(String message) {
