@@ -16,6 +16,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // java.util.logging (gRPC inside Ratis) goes through the same quiet, one-line-per-event log as the rest
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
         int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
         if (code != 0 || !Boolean.getBoolean("shoal.keepRunning")) {
             System.exit(code);
