@@ -70,6 +70,29 @@ class RestartIT {
                 .as("no duplicate appeared").hasSize(1);
     }
 
+    @Test
+    void aRunningEventsStreamFollowsANodeWhoseAgentRestarted() {
+        try (DockerCli.Running events = docker.start("events", "--filter", "type=container", "--filter", "event=start",
+                "--format", "{{.Actor.Attributes.name}} {{index .Actor.Attributes \"node.name\"}}")) {
+            SharedLab.Result restart = SharedLab.shoal("lab", "restart", "node2");
+            assertThat(restart.exit()).as(restart.err()).isZero();
+            awaitHealthyNodes(3);
+
+            String name = name("after-restart");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                // started on node2's engine directly: only the manager's new stream from node2 can report it
+                DockerCli.engine("node2").run("run", "-d", "--name", name + "-" + System.nanoTime() % 1000,
+                        "--label", "shoal.test=events", "busybox", "true").assertOk();
+                assertThat(events.outSoFar()).contains(name).contains("node2");
+            });
+        } finally {
+            DockerCli node2 = DockerCli.engine("node2");
+            for (String id : node2.run("ps", "-aq", "--filter", "label=shoal.test=events").lines()) {
+                node2.run("rm", "-f", id);
+            }
+        }
+    }
+
     private String nodeOf(String container) {
         return docker.run("inspect", "--format", "{{.Node.Name}}", container).assertOk().trimmed();
     }

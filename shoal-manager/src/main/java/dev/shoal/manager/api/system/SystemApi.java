@@ -23,9 +23,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** /_ping, /version, /info and /events, answered for the whole cluster. */
 public final class SystemApi {
@@ -205,56 +206,95 @@ public final class SystemApi {
         }
     }
 
-    /** Merges every healthy node's event stream; each event names its node. */
+    /**
+     * Merges every healthy node's event stream; each event names its node. A following stream (no {@code until})
+     * also takes in nodes that become healthy later, and ends when the client leaves.
+     */
     public void events(Exchange ex) {
-        List<NodeStatus> nodes = cluster.dispatcher().healthyNodes();
-        String query = ex.rawQuery();
+        boolean follow = ex.param("until") == null;
         ResponseStream out = ex.stream(200, "application/json");
         List<InputStream> open = new ArrayList<>();
-        CountDownLatch done = new CountDownLatch(nodes.size());
+        Map<String, Long> streaming = new java.util.concurrent.ConcurrentHashMap<>(); // node ID -> 0, or when it ended
+        java.util.concurrent.Semaphore ended = new java.util.concurrent.Semaphore(0);
         ex.onClientGone(() -> {
             synchronized (open) {
                 open.forEach(SystemApi::closeQuietly);
             }
+            ended.release();
         });
-        for (NodeStatus node : nodes) {
-            Thread.ofVirtual().name("events-" + node.name()).start(() -> {
-                try {
-                    var res = cluster.engines().stream(node.record().address(),
-                            "/events" + (query.isEmpty() ? "" : "?" + query));
-                    synchronized (open) {
-                        open.add(res.body());
+        int running = 0;
+        boolean firstPass = true;
+        while (!ex.clientGone()) {
+            if (follow || firstPass) {
+                for (NodeStatus node : cluster.dispatcher().healthyNodes()) {
+                    Long endedAt = streaming.get(node.id());
+                    if (endedAt != null && endedAt == 0) {
+                        continue; // streaming now
                     }
-                    if (ex.clientGone()) {
-                        closeQuietly(res.body());
-                    }
-                    try (var reader = new BufferedReader(new InputStreamReader(res.body(), StandardCharsets.UTF_8))) {
-                        String line;
-                        while ((line = reader.readLine()) != null) {
-                            if (line.isBlank()) {
-                                continue;
-                            }
-                            byte[] event = withNode(line, node);
-                            synchronized (out) {
-                                if (!out.write(event)) {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // the node's stream ended: the others go on
-                } finally {
-                    done.countDown();
+                    // a node whose stream broke (it was down) resumes where it left off, not from the client's since
+                    String path = "/events" + (endedAt == null ? ex.queryString() : "?" + withSince(ex, endedAt));
+                    streaming.put(node.id(), 0L);
+                    running++;
+                    Thread.ofVirtual().name("events-" + node.name()).start(() -> {
+                        relayEvents(ex, node, path, out, open);
+                        streaming.put(node.id(), System.currentTimeMillis() / 1000);
+                        ended.release();
+                    });
                 }
-            });
-        }
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+                firstPass = false;
+            }
+            if (!follow && running == 0) {
+                break;
+            }
+            try {
+                if (ended.tryAcquire(1, TimeUnit.SECONDS) && !ex.clientGone()) {
+                    running--;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         out.close();
+    }
+
+    private static String withSince(Exchange ex, long epochSeconds) {
+        io.netty.handler.codec.http.QueryStringEncoder q = new io.netty.handler.codec.http.QueryStringEncoder("");
+        ex.params().forEach((k, vs) -> {
+            if (!k.equals("since")) {
+                vs.forEach(v -> q.addParam(k, v));
+            }
+        });
+        q.addParam("since", Long.toString(epochSeconds));
+        return q.toString().substring(1);
+    }
+
+    private void relayEvents(Exchange ex, NodeStatus node, String path, ResponseStream out, List<InputStream> open) {
+        try {
+            var res = cluster.engines().stream(node.record().address(), path);
+            synchronized (open) {
+                open.add(res.body());
+            }
+            if (ex.clientGone()) {
+                closeQuietly(res.body());
+            }
+            try (var reader = new BufferedReader(new InputStreamReader(res.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    byte[] event = withNode(line, node);
+                    synchronized (out) {
+                        if (!out.write(event)) {
+                            break;
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the node's stream ended: the others go on
+        }
     }
 
     private static byte[] withNode(String line, NodeStatus node) throws IOException {
