@@ -5,6 +5,10 @@ import dev.shoal.node.AgentConfig;
 import dev.shoal.node.HostPort;
 import dev.shoal.node.Labels;
 import dev.shoal.node.engine.EngineAddress;
+import dev.shoal.node.tls.JoinToken;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,8 +46,20 @@ final class JoinCommand implements Callable<Integer> {
     List<String> labels = new ArrayList<>();
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "/var/lib/shoal/agent",
-            description = "Where the node keeps its ID (default: ${DEFAULT-VALUE}).")
+            description = "Where the node keeps its ID and certificate (default: ${DEFAULT-VALUE}).")
     Path dataDir;
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "The cluster's join token (prefer --token-file: a command line is visible to others).")
+    String token;
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "A file holding the join token (the manager writes it to DATA_DIR/ca/join-token).")
+    Path tokenFile;
+
+    @Option(names = "--insecure-cluster",
+            description = "Plain HTTP and TCP to and from the manager, no certificates (debugging only).")
+    boolean insecureCluster;
 
     @Override public Integer call() throws Exception {
         if (name != null && name.isBlank()) {
@@ -55,10 +71,35 @@ final class JoinCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Invalid --label: " + e.getMessage());
         }
-        Agent agent = Agent.start(new AgentConfig(manager, name, docker, advertise, parsedLabels, dataDir));
+        Agent agent = Agent.start(new AgentConfig(manager, name, docker, advertise, parsedLabels, dataDir,
+                joinToken(), insecureCluster));
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "shoal-join-shutdown"));
         agent.awaitClosed();
         return 0;
+    }
+
+    /** The token from --token or --token-file, or null; errors never echo the token. */
+    private JoinToken joinToken() {
+        if (token != null && tokenFile != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --token or --token-file, not both");
+        }
+        String text = token;
+        if (tokenFile != null) {
+            try {
+                text = Files.readString(tokenFile, StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "cannot read --token-file " + tokenFile + ": " + e.getMessage());
+            }
+        }
+        if (text == null) {
+            return null;
+        }
+        try {
+            return JoinToken.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     static final class HostPortConverter implements CommandLine.ITypeConverter<HostPort> {

@@ -50,6 +50,10 @@ final class ManageCommand implements Callable<Integer> {
             description = "Cluster state directory (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @Option(names = "--insecure-cluster",
+            description = "Plain HTTP and TCP between manager and nodes, no cluster CA (debugging only).")
+    boolean insecureCluster;
+
     @Option(names = "--strategy", defaultValue = "spread", description = "Placement strategy (default: ${DEFAULT-VALUE}).")
     String strategy;
 
@@ -93,7 +97,8 @@ final class ManageCommand implements Callable<Integer> {
         }
         InetSocketAddress cluster = new InetSocketAddress(clusterListen.substring(0, colon),
                 Integer.parseInt(clusterListen.substring(colon + 1)));
-        ManagerConfig config = new ManagerConfig(unix, tcp, tls, cluster, dataDir, raftPort, strategy);
+        ManagerConfig config = new ManagerConfig(unix, tcp, tls, cluster, dataDir, raftPort, strategy,
+                insecureCluster);
         Manager manager = Manager.start(config);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

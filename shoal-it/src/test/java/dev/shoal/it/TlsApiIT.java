@@ -34,7 +34,7 @@ class TlsApiIT {
         manager = Manager.start(new ManagerConfig(List.of(dir.resolve("docker.sock")),
                 List.of(new InetSocketAddress("127.0.0.1", api)),
                 new ApiTls(dir.resolve("server-cert.pem"), dir.resolve("server-key.pem"), dir.resolve("ca.pem"), true),
-                new InetSocketAddress("127.0.0.1", freePort()), dir.resolve("data"), freePort(), "spread"));
+                new InetSocketAddress("127.0.0.1", freePort()), dir.resolve("data"), freePort(), "spread", false));
     }
 
     @AfterAll

@@ -18,6 +18,9 @@ final class Cluster {
     static final String MANAGER_MARKER = "manage";
     static final String AGENT_MARKER = "join";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The manager creates its CA and this token on first start; agents join with it. */
+    static final Path JOIN_TOKEN = LabLayout.MANAGER_DATA.resolve("ca").resolve("join-token");
+    private static final Duration TOKEN_WAIT = Duration.ofSeconds(60);
 
     private Cluster() {}
 
@@ -56,7 +59,16 @@ final class Cluster {
 
     static List<String> agentArgs(HostLayout h) {
         return List.of(AGENT_MARKER, "--manager", LabLayout.clusterListen(), "--name", h.name(),
-                "--docker", h.dockerHost(), "--advertise", h.advertise(), "--data-dir", h.agentData().toString());
+                "--docker", h.dockerHost(), "--advertise", h.advertise(), "--data-dir", h.agentData().toString(),
+                "--token-file", JOIN_TOKEN.toString());
+    }
+
+    /** Waits (bounded) until the manager has written the join token that agents read at start. */
+    static void awaitJoinToken() {
+        if (!Poll.until(TOKEN_WAIT, Duration.ofMillis(100), () -> Files.isRegularFile(JOIN_TOKEN))) {
+            throw new Sh.Failed("the manager wrote no join token to " + JOIN_TOKEN + " within " + TOKEN_WAIT.toSeconds()
+                    + " s; read " + LabLayout.MANAGER_LOG);
+        }
     }
 
     static long startManager(Launcher launcher) {
@@ -67,6 +79,7 @@ final class Cluster {
     }
 
     static long startAgent(Launcher launcher, HostLayout h) {
+        awaitJoinToken();
         mkdirs(h.agentData());
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + h.netnsPath()));
         cmd.addAll(launcher.shoal(agentArgs(h)));

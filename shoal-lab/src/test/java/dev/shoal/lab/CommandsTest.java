@@ -30,7 +30,8 @@ class CommandsTest {
                 "--cluster-listen", "10.213.0.1:4245", "--data-dir", "/var/lib/shoal-lab/manager");
         assertThat(Cluster.agentArgs(node2)).containsExactly("join", "--manager", "10.213.0.1:4245", "--name", "node2",
                 "--docker", "unix:///run/shoal-lab/node2/docker.sock", "--advertise", "10.213.0.12:4243",
-                "--data-dir", "/var/lib/shoal-lab/node2/agent");
+                "--data-dir", "/var/lib/shoal-lab/node2/agent",
+                "--token-file", "/var/lib/shoal-lab/manager/ca/join-token");
         List<String> java = new Cluster.Launcher("/jdk/bin/java", Path.of("/x/shoal.jar")).shoal(List.of("join"));
         assertThat(java).containsExactly("/jdk/bin/java", "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-jar", "/x/shoal.jar", "join");

@@ -2,12 +2,17 @@ package dev.shoal.manager;
 
 import dev.shoal.manager.api.ApiRoutes;
 import dev.shoal.manager.api.ApiServer;
+import dev.shoal.manager.ca.ClusterSecurity;
 import dev.shoal.manager.dispatcher.Dispatcher;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.orchestrator.Reconciler;
 import dev.shoal.manager.proxy.EngineProxy;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerIndex;
+import dev.shoal.node.tls.ClusterTls;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,11 +40,19 @@ public final class Manager implements Closeable {
     public static Manager start(ManagerConfig config) throws IOException {
         String raftHost = config.clusterListen().getHostString();
         ClusterStore store = ClusterStore.open(config.dataDir(), raftHost, config.raftPort());
-        Dispatcher dispatcher = new Dispatcher(store);
+        ClusterSecurity security = null;
+        if (config.insecureCluster()) {
+            log.warn("--insecure-cluster: nodes report and serve their engines without TLS; anyone who reaches a "
+                    + "node's port controls its engine");
+        } else {
+            security = ClusterSecurity.loadOrCreate(config.dataDir(), config.clusterListen());
+        }
+        Dispatcher dispatcher = new Dispatcher(store, security);
         ContainerIndex containers = new ContainerIndex(store);
         var loops = ApiServer.newEventLoops();
-        Cluster cluster = new Cluster(config, store, dispatcher, containers, new EngineClient(),
-                new EngineProxy(loops));
+        EngineClient engines = new EngineClient(security == null ? null : security.manager().sslContext());
+        EngineProxy proxy = new EngineProxy(loops, security == null ? null : nettyClientContext(security.manager()));
+        Cluster cluster = new Cluster(config, store, dispatcher, containers, engines, proxy);
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));
         Reconciler reconciler = new Reconciler(cluster);
         dispatcher.listen(config.clusterListen());
@@ -53,6 +66,15 @@ public final class Manager implements Closeable {
         log.info("manager serving the Docker API on {}; nodes report to {}", server.addresses(),
                 config.clusterListen());
         return new Manager(store, dispatcher, server, reconciler);
+    }
+
+    /** The manager's certificate as a Netty client context that trusts only the cluster CA. */
+    private static SslContext nettyClientContext(ClusterTls tls) throws SSLException {
+        return SslContextBuilder.forClient()
+                .keyManager(tls.key(), tls.cert(), tls.ca())
+                .trustManager(tls.ca())
+                .protocols(ClusterTls.PROTOCOL)
+                .build();
     }
 
     public ApiServer api() {

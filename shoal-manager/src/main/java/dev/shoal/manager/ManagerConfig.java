@@ -13,10 +13,11 @@ import java.util.List;
  * @param clusterListen where agents send heartbeats
  * @param dataDir      where the Raft log and snapshots live
  * @param raftPort     the Raft peer port (bound on the cluster address)
+ * @param insecureCluster plain HTTP and TCP between manager and nodes, no CA (debugging only)
  */
 public record ManagerConfig(List<Path> unixSockets, List<InetSocketAddress> tcpAddresses,
                             dev.shoal.manager.api.ApiTls tls, InetSocketAddress clusterListen, Path dataDir,
-                            int raftPort, String strategy) {
+                            int raftPort, String strategy, boolean insecureCluster) {
     public ManagerConfig {
         unixSockets = List.copyOf(unixSockets);
         tcpAddresses = List.copyOf(tcpAddresses);

@@ -6,6 +6,8 @@ import dev.shoal.node.proxy.Listener;
 import dev.shoal.node.report.EngineReporter;
 import dev.shoal.node.report.NodeDescriptor;
 import dev.shoal.node.report.ReportSink;
+import dev.shoal.node.tls.ClusterTls;
+import dev.shoal.node.tls.Enrollment;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,15 +36,24 @@ public final class Agent implements AutoCloseable {
         this.reporter = reporter;
     }
 
-    /** Starts an agent that heartbeats over HTTP to {@code config.manager()}. */
+    /**
+     * Starts an agent: takes the node ID, gets its cluster certificate (once, with the join token), serves the
+     * engine over mutual TLS and heartbeats over HTTPS. With {@code insecureCluster}, plain TCP and HTTP.
+     */
     public static Agent start(AgentConfig config) throws IOException {
-        return start(config, new HttpReportSink(config.manager()));
+        String nodeId = NodeId.loadOrCreate(config.dataDir());
+        if (config.insecureCluster()) {
+            LOG.warn("--insecure-cluster: anyone who reaches {} controls this node's engine", config.advertise());
+            return start(config, nodeId, Listener.tcp(config.advertise()), new HttpReportSink(config.manager()));
+        }
+        ClusterTls tls = Enrollment.loadOrEnroll(config.tlsDir(), config.manager(), config.token(), nodeId,
+                config.advertise());
+        Listener listener = Listener.tls(config.advertise(), tls, ClusterTls.MANAGER_CN);
+        return start(config, nodeId, listener, new HttpReportSink(config.manager(), tls.sslContext()));
     }
 
-    /** Starts an agent with the given sink: takes the node ID, listens, starts relaying and beating. */
-    public static Agent start(AgentConfig config, ReportSink sink) throws IOException {
-        String nodeId = NodeId.loadOrCreate(config.dataDir());
-        Listener listener = Listener.tcp(config.advertise());
+    private static Agent start(AgentConfig config, String nodeId, Listener listener, ReportSink sink)
+            throws IOException {
         HostPort advertised = listener.localAddress();
         NodeDescriptor node = new NodeDescriptor(nodeId, config.name(), advertised.toString(), config.labels());
         EngineClient engine;

@@ -13,8 +13,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 
-/** Posts heartbeats to the manager at {@code http://MANAGER/shoal/v1/heartbeat}. */
+/**
+ * Posts heartbeats to the manager at {@code https://MANAGER/shoal/v1/heartbeat} with the node's client
+ * certificate (or {@code http://} with --insecure-cluster).
+ */
 public final class HttpReportSink implements ReportSink {
     public static final String PATH = "/shoal/v1/heartbeat";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,12 +28,21 @@ public final class HttpReportSink implements ReportSink {
     private final URI uri;
     private final HttpClient http;
 
+    /** Plain HTTP: only with --insecure-cluster. */
     public HttpReportSink(HostPort manager) {
-        this.uri = URI.create("http://" + manager + PATH);
-        this.http = HttpClient.newBuilder()
+        this(manager, null);
+    }
+
+    /** HTTPS with {@code tls} (the node's certificate, trusting only the cluster CA); null for plain HTTP. */
+    public HttpReportSink(HostPort manager, SSLContext tls) {
+        this.uri = URI.create((tls == null ? "http://" : "https://") + manager + PATH);
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT)
-                .build();
+                .connectTimeout(CONNECT_TIMEOUT);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
     }
 
     @Override public HeartbeatReply send(Heartbeat hb) throws IOException {

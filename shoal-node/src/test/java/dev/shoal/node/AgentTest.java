@@ -37,7 +37,7 @@ class AgentTest {
 
     private AgentConfig config(EngineAddress engineAddress) {
         return new AgentConfig(manager.address(), "node1", engineAddress, new HostPort("127.0.0.1", 0),
-                Map.of("zone", "a"), dataDir);
+                Map.of("zone", "a"), dataDir, null, true);
     }
 
     @Test void registersWithHeartbeatsCarryingShoalIdentityAndRawEngineJson() throws Exception {

@@ -4,6 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import dev.shoal.manager.ca.ClusterSecurity;
+import dev.shoal.node.tls.ClusterTls;
+import dev.shoal.node.tls.Enrollment;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.NodeRecord;
 import dev.shoal.manager.state.Txn;
@@ -37,23 +45,51 @@ public final class Dispatcher implements Closeable {
     public static final Duration DEAD_AFTER = HEARTBEAT.multipliedBy(3);
     private static final int MAX_BODY = 4 << 20;
     private static final Pattern NODE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
-    private static final Pattern NODE_ID = Pattern.compile("[a-z0-9]{8,64}");
+    static final Pattern NODE_ID = Pattern.compile("[a-z0-9]{8,64}");
 
     private record Report(JsonNode info, JsonNode version, String error, long atNanos, Instant at) { }
 
     private final ClusterStore store;
+    private final ClusterSecurity security;
     private final Map<String, Report> reports = new ConcurrentHashMap<>();
     private HttpServer server;
 
-    public Dispatcher(ClusterStore store) {
+    /**
+     * @param security the cluster CA: the port serves HTTPS, issues node certificates and takes heartbeats only
+     *                 with a node's certificate; null serves plain HTTP (--insecure-cluster)
+     */
+    public Dispatcher(ClusterStore store, ClusterSecurity security) {
         this.store = store;
+        this.security = security;
     }
 
     public void listen(InetSocketAddress address) throws IOException {
-        server = HttpServer.create(address, 128);
+        if (security == null) {
+            server = HttpServer.create(address, 128);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 128);
+            https.setHttpsConfigurator(new ClientCertificateWanted(security.manager().sslContext()));
+            https.createContext(Enrollment.PATH, new CertificateIssuer(security));
+            server = https;
+        }
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/shoal/v1/heartbeat", this::onHeartbeat);
         server.start();
+    }
+
+    /** TLS 1.3; asks every client for a certificate but lets enrolling nodes, which have none yet, in. */
+    private static final class ClientCertificateWanted extends HttpsConfigurator {
+        ClientCertificateWanted(SSLContext context) {
+            super(context);
+        }
+
+        @Override
+        public void configure(HttpsParameters params) {
+            SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+            ssl.setProtocols(new String[] {ClusterTls.PROTOCOL});
+            ssl.setWantClientAuth(true);
+            params.setSSLParameters(ssl);
+        }
     }
 
     public int port() {
@@ -109,6 +145,11 @@ public final class Dispatcher implements Closeable {
                 hb = ClusterStore.JSON.readTree(body);
             } catch (IOException e) {
                 reply(ex, 400, error("malformed heartbeat JSON: " + e.getMessage()));
+                return;
+            }
+            String refusal = security == null ? null : NodeCertificates.refusal(ex, security, hb.path("nodeId").asText(""));
+            if (refusal != null) {
+                reply(ex, Integer.parseInt(refusal.substring(0, 3)), error(refusal.substring(4)));
                 return;
             }
             String answer = heartbeat(hb);
@@ -167,11 +208,11 @@ public final class Dispatcher implements Closeable {
         return null;
     }
 
-    private static ObjectNode error(String message) {
+    static ObjectNode error(String message) {
         return ClusterStore.JSON.createObjectNode().put("message", message);
     }
 
-    private static void reply(HttpExchange ex, int status, JsonNode body) throws IOException {
+    static void reply(HttpExchange ex, int status, JsonNode body) throws IOException {
         byte[] bytes = ClusterStore.JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(status, bytes.length);

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 
 /**
  * Calls one node's Docker engine (through its agent, or directly for a bare engine) for requests whose answer
@@ -27,11 +28,24 @@ public final class EngineClient {
     /** Image archives can be gigabytes: a load may take far longer than an ordinary call. */
     private static final Duration UPLOAD_TIMEOUT = Duration.ofMinutes(30);
 
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(3))
-            .executor(Executors.newVirtualThreadPerTaskExecutor())
-            .build();
+    private final HttpClient http;
+    private final String scheme;
+
+    /**
+     * @param tls the manager's certificate, trusting only the cluster CA (nodes' certificates name their
+     *            advertised address, so hostnames verify); null calls nodes over plain HTTP (--insecure-cluster)
+     */
+    public EngineClient(SSLContext tls) {
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(3))
+                .executor(Executors.newVirtualThreadPerTaskExecutor());
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
+        this.scheme = tls == null ? "http://" : "https://";
+    }
 
     /** A reply: status and body bytes. */
     public record Reply(int status, byte[] body) {
@@ -123,7 +137,7 @@ public final class EngineClient {
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 
-    private static URI uri(String address, String pathAndQuery) {
-        return URI.create("http://" + address + API + pathAndQuery);
+    private URI uri(String address, String pathAndQuery) {
+        return URI.create(scheme + address + API + pathAndQuery);
     }
 }

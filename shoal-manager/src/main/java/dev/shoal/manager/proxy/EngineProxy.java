@@ -31,7 +31,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import javax.net.ssl.SSLParameters;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -49,9 +52,15 @@ public final class EngineProxy {
             HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT);
 
     private final EventLoopGroup group;
+    private final SslContext tls;
 
-    public EngineProxy(EventLoopGroup group) {
+    /**
+     * @param tls the manager's client certificate, trusting only the cluster CA; null talks plain TCP to nodes
+     *            (--insecure-cluster)
+     */
+    public EngineProxy(EventLoopGroup group, SslContext tls) {
         this.group = group;
+        this.tls = tls;
     }
 
     /**
@@ -86,6 +95,9 @@ public final class EngineProxy {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", newTlsHandler(ch, host, port));
+                        }
                         ch.pipeline().addLast("http", new HttpClientCodec(16384, 65536, 1 << 20));
                         ch.pipeline().addLast("chunks", new ChunkedWriteHandler());
                         ch.pipeline().addLast("backend", backend);
@@ -108,6 +120,15 @@ public final class EngineProxy {
                     }
                     engine.read();
                 });
+    }
+
+    /** TLS towards the node, checking that its certificate names the address dialled. */
+    private SslHandler newTlsHandler(Channel ch, String host, int port) {
+        SslHandler handler = tls.newHandler(ch.alloc(), host, port);
+        SSLParameters params = handler.engine().getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        handler.engine().setSSLParameters(params);
+        return handler;
     }
 
     private static HttpRequest buildRequest(Exchange ex, String pathAndQuery) throws IOException {

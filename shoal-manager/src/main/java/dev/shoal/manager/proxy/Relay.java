@@ -8,6 +8,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.ssl.SslHandler;
 
 /**
  * Copies raw bytes from this channel to its peer. Reading pauses while the peer cannot take more (back-pressure);
@@ -57,7 +58,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
             inputDone = true;
             peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
                 if (peer instanceof DuplexChannel duplex && peer.isActive()) {
-                    duplex.shutdownOutput();
+                    shutdownOutput(duplex);
                 } else {
                     peer.close();
                 }
@@ -69,6 +70,16 @@ final class Relay extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** Ends the peer's output; over TLS, close_notify first (TLS 1.3 keeps the other direction open). */
+    private static void shutdownOutput(DuplexChannel peer) {
+        SslHandler tls = peer.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            peer.shutdownOutput();
+            return;
+        }
+        tls.closeOutbound().addListener(f -> peer.shutdownOutput());
     }
 
     @Override

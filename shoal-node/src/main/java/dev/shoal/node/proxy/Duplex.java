@@ -20,6 +20,10 @@ public interface Duplex extends Closeable {
     /** Ends this side's output (sends FIN) and keeps the input open. */
     void shutdownOutput() throws IOException;
 
+    /** Completes a handshake and checks the peer before any byte is relayed; plain ends have nothing to do. */
+    default void establish() throws IOException {
+    }
+
     /** Wraps a connected blocking channel; sets TCP_NODELAY on TCP channels. */
     static Duplex of(SocketChannel channel) throws IOException {
         if (channel.supportedOptions().contains(StandardSocketOptions.TCP_NODELAY)) {

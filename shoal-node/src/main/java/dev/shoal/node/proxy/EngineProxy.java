@@ -53,6 +53,17 @@ public final class EngineProxy implements Closeable {
     }
 
     private void connect(Duplex client) {
+        try {
+            client.establish();
+        } catch (IOException e) {
+            LOG.warn("refused a connection to the engine proxy: {}", e.getMessage());
+            try {
+                client.close();
+            } catch (IOException ignored) {
+                // closing a connection we refuse
+            }
+            return;
+        }
         Duplex upstream;
         try {
             upstream = Duplex.of(SocketChannel.open(engine.socketAddress()));

@@ -1,6 +1,7 @@
 package dev.shoal.node.proxy;
 
 import dev.shoal.node.HostPort;
+import dev.shoal.node.tls.ClusterTls;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,7 +16,15 @@ public interface Listener extends Closeable {
     /** The address actually bound (the real port when 0 was asked for). */
     HostPort localAddress();
 
-    /** A plain TCP listener on {@code address}. (Mutual TLS will be another factory here.) */
+    /**
+     * A mutual-TLS listener on {@code address}: presents {@code tls}'s certificate and accepts only clients whose
+     * certificate chains to the cluster CA and names {@code peerCommonName}.
+     */
+    static Listener tls(HostPort address, ClusterTls tls, String peerCommonName) throws IOException {
+        return TlsListener.open(address, tls, peerCommonName);
+    }
+
+    /** A plain TCP listener on {@code address} (only with --insecure-cluster). */
     static Listener tcp(HostPort address) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {

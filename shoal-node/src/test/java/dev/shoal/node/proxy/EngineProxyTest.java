@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.shoal.node.HostPort;
-import dev.shoal.node.engine.EngineAddress;
+import dev.shoal.node.testing.EchoThenByeEngine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,45 +25,17 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class EngineProxyTest {
     @TempDir Path dir;
-    private ServerSocketChannel engine;
+    private EchoThenByeEngine engine;
     private EngineProxy proxy;
 
     @BeforeEach void startEngineAndProxy() throws IOException {
-        Path socket = dir.resolve("engine.sock");
-        engine = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(socket));
-        Thread.ofVirtual().start(this::serveEchoThenBye);
-        proxy = EngineProxy.start(Listener.tcp(new HostPort("127.0.0.1", 0)),
-                EngineAddress.parse("unix://" + socket));
+        engine = new EchoThenByeEngine(dir.resolve("engine.sock"));
+        proxy = EngineProxy.start(Listener.tcp(new HostPort("127.0.0.1", 0)), engine.address());
     }
 
     @AfterEach void stop() throws IOException {
         proxy.close();
         engine.close();
-    }
-
-    private void serveEchoThenBye() {
-        while (engine.isOpen()) {
-            try {
-                SocketChannel conn = engine.accept();
-                Thread.ofVirtual().start(() -> {
-                    try (conn) {
-                        ByteBuffer buf = ByteBuffer.allocate(8192);
-                        while (conn.read(buf) >= 0) {
-                            buf.flip();
-                            while (buf.hasRemaining()) {
-                                conn.write(buf);
-                            }
-                            buf.clear();
-                        }
-                        conn.write(ByteBuffer.wrap("bye".getBytes(StandardCharsets.US_ASCII)));
-                    } catch (IOException ignored) {
-                        // the test decides
-                    }
-                });
-            } catch (IOException e) {
-                return;
-            }
-        }
     }
 
     private SocketChannel connect() throws IOException {

@@ -1,0 +1,102 @@
+package dev.shoal.manager.dispatcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.shoal.manager.ca.ClusterSecurity;
+import dev.shoal.manager.state.ClusterStore;
+import dev.shoal.node.tls.Pem;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /shoal/v1/certificates}: a node with the join token sends a CSR and gets back its certificate
+ * (CN = node ID, SAN = its advertised host) and the CA. The token is compared in constant time and never logged.
+ */
+final class CertificateIssuer implements HttpHandler {
+    private static final Logger log = LoggerFactory.getLogger(CertificateIssuer.class);
+    private static final int MAX_BODY = 64 << 10;
+    private static final Pattern ADDRESS = Pattern.compile("(?:\\[([0-9a-fA-F:.]+)]|([a-zA-Z0-9._-]+)):\\d{1,5}");
+
+    private final ClusterSecurity security;
+
+    CertificateIssuer(ClusterSecurity security) {
+        this.security = security;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (!ex.getRequestMethod().equals("POST")) {
+                Dispatcher.reply(ex, 405, Dispatcher.error("use POST"));
+                return;
+            }
+            JsonNode request;
+            try (InputStream in = ex.getRequestBody()) {
+                byte[] body = in.readNBytes(MAX_BODY + 1);
+                if (body.length > MAX_BODY) {
+                    Dispatcher.reply(ex, 413, Dispatcher.error("request too large"));
+                    return;
+                }
+                request = ClusterStore.JSON.readTree(body);
+            } catch (IOException e) {
+                Dispatcher.reply(ex, 400, Dispatcher.error("malformed JSON"));
+                return;
+            }
+            if (!tokenMatches(request.path("token").asText(""))) {
+                log.warn("refused a certificate to {}: invalid join token", ex.getRemoteAddress());
+                Dispatcher.reply(ex, 401, Dispatcher.error("invalid join token"));
+                return;
+            }
+            issue(ex, request);
+        }
+    }
+
+    /** The host of HOST:PORT or [IPv6]:PORT (port 0 allowed: a node may not know its port yet), or null. */
+    static String hostOf(String address) {
+        Matcher m = ADDRESS.matcher(address);
+        if (!m.matches()) {
+            return null;
+        }
+        return m.group(1) != null ? m.group(1) : m.group(2);
+    }
+
+    private boolean tokenMatches(String offered) {
+        return MessageDigest.isEqual(security.token().text().getBytes(StandardCharsets.UTF_8),
+                offered.strip().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void issue(HttpExchange ex, JsonNode request) throws IOException {
+        String nodeId = request.path("nodeId").asText("");
+        if (!Dispatcher.NODE_ID.matcher(nodeId).matches()) {
+            Dispatcher.reply(ex, 400, Dispatcher.error("invalid node ID"));
+            return;
+        }
+        String address = request.path("address").asText("");
+        String host = hostOf(address);
+        if (host == null) {
+            Dispatcher.reply(ex, 400, Dispatcher.error("invalid address \"" + address + "\", want HOST:PORT"));
+            return;
+        }
+        X509Certificate cert;
+        try {
+            cert = security.ca().signCsr(Pem.csr(request.path("csr").asText("")), nodeId, List.of(host));
+        } catch (IOException | GeneralSecurityException e) {
+            Dispatcher.reply(ex, 400, Dispatcher.error("invalid CSR: " + e.getMessage()));
+            return;
+        }
+        log.info("issued a certificate to node {} for {}", nodeId, host);
+        Dispatcher.reply(ex, 200, ClusterStore.JSON.createObjectNode()
+                .put("certificate", Pem.encode(cert))
+                .put("ca", Pem.encode(security.ca().certificate())));
+    }
+}

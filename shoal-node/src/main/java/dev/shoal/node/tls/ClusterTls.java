@@ -1,0 +1,104 @@
+package dev.shoal.node.tls;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * One party's identity in the cluster's mutual TLS: its key, its certificate and the cluster CA, which is
+ * the only issuer it trusts. Stored as {@code key.pem}, {@code cert.pem} and {@code ca.pem} in one directory.
+ */
+public record ClusterTls(PrivateKey key, X509Certificate cert, X509Certificate ca) {
+    public static final String PROTOCOL = "TLSv1.3";
+    public static final String MANAGER_CN = "shoal-manager";
+    private static final char[] NO_PASSWORD = new char[0];
+
+    public static boolean existsIn(Path dir) {
+        return Files.isRegularFile(dir.resolve("key.pem")) && Files.isRegularFile(dir.resolve("cert.pem"))
+                && Files.isRegularFile(dir.resolve("ca.pem"));
+    }
+
+    public static ClusterTls load(Path dir) throws IOException {
+        return new ClusterTls(Pem.privateKey(Pem.readFile(dir.resolve("key.pem"))),
+                Pem.certificate(Pem.readFile(dir.resolve("cert.pem"))),
+                Pem.certificate(Pem.readFile(dir.resolve("ca.pem"))));
+    }
+
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Pem.writePrivate(dir.resolve("ca.pem"), Pem.encode(ca));
+        Pem.writePrivate(dir.resolve("cert.pem"), Pem.encode(cert));
+        Pem.writePrivate(dir.resolve("key.pem"), Pem.encode(key));
+    }
+
+    /** A TLS 1.3 context presenting this certificate (with the CA in its chain) and trusting only the CA. */
+    public SSLContext sslContext() {
+        return sslContext(trustOnlyCa());
+    }
+
+    /** A TLS 1.3 context presenting this certificate and trusting what {@code trust} says. */
+    public SSLContext sslContext(TrustManager trust) {
+        try {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("me", key, NO_PASSWORD, new Certificate[] {cert, ca});
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, NO_PASSWORD);
+            SSLContext context = SSLContext.getInstance(PROTOCOL);
+            context.init(kmf.getKeyManagers(), new TrustManager[] {trust}, null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot build TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /** Validates chains against the CA alone (no system roots). */
+    public X509TrustManager trustOnlyCa() {
+        return trusting(ca);
+    }
+
+    /** A PKIX trust manager whose only anchor is {@code anchor}. */
+    public static X509TrustManager trusting(X509Certificate anchor) {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", anchor);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust);
+            for (TrustManager tm : tmf.getTrustManagers()) {
+                if (tm instanceof X509TrustManager x509) {
+                    return x509;
+                }
+            }
+            throw new IllegalStateException("no X509 trust manager");
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot build trust manager: " + e.getMessage(), e);
+        }
+    }
+
+    /** The subject's CN, or "" when it has none. */
+    public static String commonName(X509Certificate cert) {
+        try {
+            for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return String.valueOf(rdn.getValue());
+                }
+            }
+        } catch (javax.naming.InvalidNameException e) {
+            return "";
+        }
+        return "";
+    }
+}

@@ -1,0 +1,136 @@
+package dev.shoal.node.tls;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shoal.node.HostPort;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gets a node its certificate: a new key pair and CSR, posted with the join token to the manager's
+ * {@code /shoal/v1/certificates}, over TLS that trusts only a manager whose CA matches the token's digest.
+ */
+public final class Enrollment {
+    public static final String PATH = "/shoal/v1/certificates";
+    private static final Logger LOG = LoggerFactory.getLogger(Enrollment.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private Enrollment() { }
+
+    /** The certificate kept in {@code dir}, or a new one from the manager (then kept in {@code dir}). */
+    public static ClusterTls loadOrEnroll(Path dir, HostPort manager, JoinToken token, String nodeId,
+                                          HostPort advertise) throws IOException {
+        if (ClusterTls.existsIn(dir)) {
+            return ClusterTls.load(dir);
+        }
+        if (token == null) {
+            throw new IOException("no certificate in " + dir + " yet: give a join token (--token-file) to get one");
+        }
+        ClusterTls tls = enroll(manager, token, nodeId, advertise);
+        tls.save(dir);
+        LOG.info("node {} got its cluster certificate; stored in {}", nodeId, dir);
+        return tls;
+    }
+
+    /** Asks the manager to sign a new key for {@code nodeId}; nothing is stored. */
+    public static ClusterTls enroll(HostPort manager, JoinToken token, String nodeId, HostPort advertise)
+            throws IOException {
+        KeyPair keys = newKeyPair();
+        String csr = Pem.encode(csr(keys, nodeId));
+        byte[] body = JSON.writeValueAsBytes(Map.of("token", token.text(), "csr", csr, "nodeId", nodeId,
+                "address", advertise.toString()));
+        URI uri = URI.create("https://" + manager + PATH);
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(TIMEOUT)
+                .sslContext(pinnedContext(token))
+                .build();
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (IOException e) {
+            throw new IOException("cannot get a certificate from " + uri + ": " + rootMessage(e), e);
+        }
+        JsonNode answer = JSON.readTree(response.body());
+        if (response.statusCode() != 200) {
+            throw new IOException("the manager refused a certificate (" + response.statusCode() + "): "
+                    + answer.path("message").asText(""));
+        }
+        X509Certificate cert = Pem.certificate(answer.path("certificate").asText(""));
+        X509Certificate ca = Pem.certificate(answer.path("ca").asText(""));
+        if (!JoinToken.digest(ca).equals(token.caDigest())) {
+            throw new IOException("the manager answered with a CA that does not match the join token");
+        }
+        try {
+            cert.verify(ca.getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new IOException("the issued certificate is not signed by the cluster CA", e);
+        }
+        return new ClusterTls(keys.getPrivate(), cert, ca);
+    }
+
+    static KeyPair newKeyPair() {
+        try {
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+            gen.initialize(new ECGenParameterSpec("secp256r1"));
+            return gen.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot generate an EC key", e);
+        }
+    }
+
+    static org.bouncycastle.pkcs.PKCS10CertificationRequest csr(KeyPair keys, String commonName) {
+        try {
+            return new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + commonName), keys.getPublic())
+                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
+        } catch (OperatorCreationException e) {
+            throw new IllegalStateException("cannot sign a CSR", e);
+        }
+    }
+
+    private static SSLContext pinnedContext(JoinToken token) {
+        try {
+            SSLContext context = SSLContext.getInstance(ClusterTls.PROTOCOL);
+            context.init(null, new TrustManager[] {new PinnedCaTrustManager(token.caDigest())}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot build TLS context", e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        String message = e.toString();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+        }
+        return message;
+    }
+}
