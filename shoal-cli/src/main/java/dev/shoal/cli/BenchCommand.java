@@ -13,10 +13,28 @@ import java.util.concurrent.TimeUnit;
 
 /** Benchmarks that print one result line each. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure Shoal.",
-        subcommands = {BenchCommand.Cli.class})
+        subcommands = {BenchCommand.Cli.class, BenchCommand.Scheduler.class})
 final class BenchCommand implements Runnable {
     @Override public void run() {
         new picocli.CommandLine(this).usage(System.out);
+    }
+
+    /** The pure scheduler on simulated nodes (no engines): placements/s, decision latency, heap. */
+    @Command(name = "scheduler", mixinStandardHelpOptions = true,
+            description = "Place many tasks on simulated nodes; prints one result line.")
+    static final class Scheduler implements Runnable {
+        @Option(names = "--nodes", defaultValue = "5000") int nodes;
+        @Option(names = "--tasks", defaultValue = "1000000") int tasks;
+        @Option(names = "--strategy", defaultValue = "spread", description = "spread, binpack or random") String strategy;
+
+        @Override public void run() {
+            try {
+                dev.shoal.scheduler.bench.SchedulerBench.main(new String[] {"--nodes", String.valueOf(nodes),
+                        "--tasks", String.valueOf(tasks), "--strategy", strategy});
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /**
