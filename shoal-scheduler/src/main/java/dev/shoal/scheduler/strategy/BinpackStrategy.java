@@ -24,36 +24,7 @@ public record BinpackStrategy() implements Strategy {
     }
 
     private static int best(ClusterSnapshot s, long[] candidates, long memory, long nanoCpus, boolean used) {
-        int best = -1;
-        boolean bestDegraded = true;
-        double bestWeight = Double.NEGATIVE_INFINITY;
-        int bestCount = -1;
-        for (int w = 0; w < candidates.length; w++) {
-            long bits = used ? candidates[w] & s.usedWord(w) : candidates[w] & ~s.usedWord(w);
-            if (bits == 0 || !s.wordMayFit(w, memory, nanoCpus)) {
-                continue;
-            }
-            while (bits != 0) {
-                int i = (w << 6) + Long.numberOfTrailingZeros(bits);
-                bits &= bits - 1;
-                if (!s.fits(i, memory, nanoCpus)) {
-                    continue;
-                }
-                boolean degraded = s.degraded(i);
-                if (degraded && !bestDegraded) {
-                    continue;
-                }
-                double weight = s.weight(i, memory, nanoCpus);
-                int count = s.containerCount(i);
-                if (best < 0 || (bestDegraded && !degraded) || weight > bestWeight
-                        || (weight == bestWeight && count > bestCount)) {
-                    best = i;
-                    bestDegraded = degraded;
-                    bestWeight = weight;
-                    bestCount = count;
-                }
-            }
-        }
-        return best;
+        return WeightRanking.best(s, candidates, memory, nanoCpus,
+                used ? WeightRanking.Only.USED : WeightRanking.Only.EMPTY, false);
     }
 }
