@@ -72,6 +72,27 @@ class DispatcherTlsTest {
     }
 
     @Test
+    void aNodeStartedBeforeTheManagerListensGetsItsCertificateOnceItDoes() throws Exception {
+        int port = freePort();
+        InetSocketAddress later = new InetSocketAddress("127.0.0.1", port);
+        var enrolled = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Enrollment.enrollWhenReachable(new HostPort("127.0.0.1", port), security.token(), NODE_ID, ADVERTISE);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(enrolled).isNotDone();
+        Dispatcher second = new Dispatcher(store, security);
+        second.listen(later);
+        try {
+            assertThat(ClusterTls.commonName(enrolled.get(30, TimeUnit.SECONDS).cert())).isEqualTo(NODE_ID);
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
     void aWrongSecretGets401AndNoCertificate() throws Exception {
         JoinToken wrong = new JoinToken(security.token().caDigest(), "x".repeat(32));
         assertThatThrownBy(() -> Enrollment.enroll(manager, wrong, NODE_ID, ADVERTISE))

@@ -46,10 +46,44 @@ public final class Enrollment {
         if (token == null) {
             throw new IOException("no certificate in " + dir + " yet: give a join token (--token-file) to get one");
         }
-        ClusterTls tls = enroll(manager, token, nodeId, advertise);
+        ClusterTls tls = enrollWhenReachable(manager, token, nodeId, advertise);
         tls.save(dir);
         LOG.info("node {} got its cluster certificate; stored in {}", nodeId, dir);
         return tls;
+    }
+
+    /** The manager could not be reached at all (not a refusal): worth trying again. */
+    public static final class ManagerUnreachableException extends IOException {
+        ManagerUnreachableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * {@link #enroll}, retried while the manager cannot be reached (it may still be starting, or restarting); a
+     * refusal (wrong token, CA mismatch) ends at once.
+     */
+    public static ClusterTls enrollWhenReachable(HostPort manager, JoinToken token, String nodeId, HostPort advertise)
+            throws IOException {
+        long pauseMillis = 250;
+        boolean told = false;
+        while (true) {
+            try {
+                return enroll(manager, token, nodeId, advertise);
+            } catch (ManagerUnreachableException e) {
+                if (!told) {
+                    LOG.warn("manager unreachable for a certificate, retrying ({})", e.getMessage());
+                    told = true;
+                }
+            }
+            try {
+                Thread.sleep(pauseMillis); // back-off between attempts, not synchronisation
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the manager", e);
+            }
+            pauseMillis = Math.min(pauseMillis * 2, 2000);
+        }
     }
 
     /** Asks the manager to sign a new key for {@code nodeId}; nothing is stored. */
@@ -74,6 +108,8 @@ public final class Enrollment {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
+        } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+            throw new ManagerUnreachableException("cannot get a certificate from " + uri + ": " + rootMessage(e), e);
         } catch (IOException e) {
             throw new IOException("cannot get a certificate from " + uri + ": " + rootMessage(e), e);
         }
