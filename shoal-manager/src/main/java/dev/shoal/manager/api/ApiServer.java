@@ -10,7 +10,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -48,7 +47,7 @@ public final class ApiServer implements Closeable {
 
     /** The event loops the API and the engine proxy share. */
     public static EventLoopGroup newEventLoops() {
-        return new MultiThreadIoEventLoopGroup(Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        return new MultiThreadIoEventLoopGroup(Epoll.isAvailable() ? HalfCloseSafeEpoll.newFactory() : NioIoHandler.newFactory());
     }
 
     /** The client-side TCP channel type matching {@link #newEventLoops()}. */
