@@ -40,6 +40,24 @@ final class LabCommand implements Runnable {
         }
     }
 
+    /** Extra `shoal manage` options for the lab's manager. */
+    static java.util.List<String> managerOptions(String strategy, String unschedulable) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (strategy != null) {
+            if (!java.util.List.of("spread", "binpack", "random").contains(strategy)) {
+                throw new IllegalArgumentException("unknown strategy \"" + strategy + "\": spread, binpack or random");
+            }
+            out.add("--strategy=" + strategy);
+        }
+        if (unschedulable != null) {
+            if (!java.util.List.of("queue", "fail").contains(unschedulable)) {
+                throw new IllegalArgumentException("--unschedulable takes queue or fail, not \"" + unschedulable + "\"");
+            }
+            out.add("--unschedulable=" + unschedulable);
+        }
+        return out;
+    }
+
     @Command(name = "up", mixinStandardHelpOptions = true,
             description = "Bring up a fresh lab (clearing whatever an earlier lab left) and print the DOCKER_HOST export.")
     static final class Up implements Callable<Integer> {
@@ -51,11 +69,18 @@ final class LabCommand implements Runnable {
         boolean noWait;
         @Option(names = "--wait-seconds", defaultValue = "60", description = "how long to wait for the nodes (default ${DEFAULT-VALUE})")
         int waitSeconds;
+        @Option(names = "--strategy", paramLabel = "spread|binpack|random",
+                description = "the manager's placement strategy (default: the manager's, spread)")
+        String strategy;
+        @Option(names = "--unschedulable", paramLabel = "queue|fail",
+                description = "what the manager does with a container no node fits (default: queue)")
+        String unschedulable;
 
         @Override public Integer call() {
             return guarded(() -> {
                 long start = System.nanoTime();
-                String dockerHost = lab().up(new Lab.UpOptions(nodes, !noManager, !noWait, Duration.ofSeconds(waitSeconds)));
+                String dockerHost = lab().up(new Lab.UpOptions(nodes, !noManager, !noWait, Duration.ofSeconds(waitSeconds),
+                        managerOptions(strategy, unschedulable)));
                 System.err.printf("lab: up in %.1f s%n", (System.nanoTime() - start) / 1e9);
                 System.out.println("export DOCKER_HOST=" + dockerHost);
                 return 0;
@@ -105,11 +130,21 @@ final class LabCommand implements Runnable {
             description = "Kill the manager or a node's agent with SIGKILL, as a crash would, and start it again.")
     static final class Restart implements Callable<Integer> {
         @Parameters(paramLabel = "manager|NODE", description = "manager, or node<N> for that node's agent") String target;
+        @Option(names = "--strategy", paramLabel = "spread|binpack|random",
+                description = "restart the manager with this placement strategy (kept for later restarts)")
+        String strategy;
+        @Option(names = "--unschedulable", paramLabel = "queue|fail",
+                description = "restart the manager with this choice for containers no node fits (kept)")
+        String unschedulable;
 
         @Override public Integer call() {
             return guarded(() -> {
                 long start = System.nanoTime();
-                lab().restart(target);
+                if ((strategy != null || unschedulable != null) && !target.equals("manager")) {
+                    throw new IllegalArgumentException("--strategy and --unschedulable apply to the manager only");
+                }
+                lab().restart(target, strategy == null && unschedulable == null ? null
+                        : managerOptions(strategy, unschedulable));
                 System.err.printf("lab: %s restarted in %.1f s%n", target, (System.nanoTime() - start) / 1e9);
                 return 0;
             });

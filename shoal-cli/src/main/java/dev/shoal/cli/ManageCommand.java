@@ -2,6 +2,7 @@ package dev.shoal.cli;
 
 import dev.shoal.manager.Manager;
 import dev.shoal.manager.ManagerConfig;
+import dev.shoal.manager.scheduler.Placer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,8 +55,22 @@ final class ManageCommand implements Callable<Integer> {
             description = "Plain HTTP and TCP between manager and nodes, no cluster CA (debugging only).")
     boolean insecureCluster;
 
-    @Option(names = "--strategy", defaultValue = "spread", description = "Placement strategy (default: ${DEFAULT-VALUE}).")
-    String strategy;
+    enum StrategyName { spread, binpack, random }
+
+    enum Unschedulable { queue, fail }
+
+    @Option(names = "--strategy", defaultValue = "spread",
+            description = "Placement strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    StrategyName strategy;
+
+    @Option(names = "--unschedulable", defaultValue = "queue",
+            description = "A create that fits no node: queue (the container waits as Pending) or fail (refused at "
+                    + "once, nothing left behind, as classic Swarm did). Default: ${DEFAULT-VALUE}.")
+    Unschedulable unschedulable;
+
+    @Option(names = "--cpu-shares-as-cores",
+            description = "Read --cpu-shares N as N cores to reserve when --cpus is not given (classic Swarm's reading).")
+    boolean cpuSharesAsCores;
 
     @Override
     public Integer call() throws Exception {
@@ -97,8 +112,9 @@ final class ManageCommand implements Callable<Integer> {
         }
         InetSocketAddress cluster = new InetSocketAddress(clusterListen.substring(0, colon),
                 Integer.parseInt(clusterListen.substring(colon + 1)));
-        ManagerConfig config = new ManagerConfig(unix, tcp, tls, cluster, dataDir, raftPort, strategy,
-                insecureCluster);
+        ManagerConfig config = new ManagerConfig(unix, tcp, tls, cluster, dataDir, raftPort, strategy.name(),
+                insecureCluster, unschedulable == Unschedulable.fail ? Placer.WhenUnschedulable.FAIL
+                        : Placer.WhenUnschedulable.QUEUE, cpuSharesAsCores);
         Manager manager = Manager.start(config);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

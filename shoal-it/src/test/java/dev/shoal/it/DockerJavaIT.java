@@ -73,7 +73,9 @@ class DockerJavaIT {
         Map<String, Integer> counts = new TreeMap<>();
         NODES.forEach(n -> counts.put(n, 0));
         for (Container c : client.listContainersCmd().withShowAll(true).exec()) {
-            if (c.getLabels() != null && c.getLabels().containsKey("com.docker.swarm.id")) {
+            // pending containers (no node yet: no NODE/ in the name) hold no place
+            if (c.getLabels() != null && c.getLabels().containsKey("com.docker.swarm.id")
+                    && c.getNames()[0].indexOf('/', 1) > 0) {
                 counts.merge(nodeOf(c), 1, Integer::sum);
             }
         }

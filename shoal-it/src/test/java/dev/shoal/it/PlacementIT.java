@@ -70,7 +70,9 @@ class PlacementIT {
         NODES.forEach(n -> counts.put(n, 0));
         for (String name : docker.run("ps", "-a", "--filter", "label=com.docker.swarm.id", "--format", "{{.Names}}")
                 .assertOk().lines()) {
-            counts.merge(name.substring(0, name.indexOf('/')), 1, Integer::sum);
+            if (name.contains("/")) { // pending containers have no node yet
+                counts.merge(name.substring(0, name.indexOf('/')), 1, Integer::sum);
+            }
         }
         return counts;
     }

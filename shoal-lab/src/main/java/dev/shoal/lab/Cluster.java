@@ -53,14 +53,46 @@ final class Cluster {
     }
 
     static List<String> managerArgs() {
-        return List.of(MANAGER_MARKER, "--host", LabLayout.managerDockerHost(),
-                "--cluster-listen", LabLayout.clusterListen(), "--data-dir", LabLayout.MANAGER_DATA.toString());
+        return managerArgs(managerOptions());
+    }
+
+    static List<String> managerArgs(List<String> options) {
+        List<String> args = new ArrayList<>(List.of(MANAGER_MARKER, "--host", LabLayout.managerDockerHost(),
+                "--cluster-listen", LabLayout.clusterListen(), "--data-dir", LabLayout.MANAGER_DATA.toString()));
+        args.addAll(options);
+        return args;
+    }
+
+    /** The extra manager options this lab keeps (none if never set). */
+    static List<String> managerOptions() {
+        try {
+            return Files.isRegularFile(LabLayout.MANAGER_OPTIONS)
+                    ? Files.readAllLines(LabLayout.MANAGER_OPTIONS).stream().filter(l -> !l.isBlank()).toList()
+                    : List.of();
+        } catch (java.io.IOException e) {
+            throw new Sh.Failed("cannot read " + LabLayout.MANAGER_OPTIONS + ": " + e.getMessage());
+        }
+    }
+
+    /** Keeps these manager options for every later start of the lab's manager. */
+    static void setManagerOptions(List<String> options) {
+        try {
+            Files.createDirectories(LabLayout.MANAGER_OPTIONS.getParent());
+            Files.write(LabLayout.MANAGER_OPTIONS, options);
+        } catch (java.io.IOException e) {
+            throw new Sh.Failed("cannot write " + LabLayout.MANAGER_OPTIONS + ": " + e.getMessage());
+        }
     }
 
     static List<String> agentArgs(HostLayout h) {
         return List.of(AGENT_MARKER, "--manager", LabLayout.clusterListen(), "--name", h.name(),
                 "--docker", h.dockerHost(), "--advertise", h.advertise(), "--data-dir", h.agentData().toString(),
-                "--token-file", JOIN_TOKEN.toString());
+                "--token-file", JOIN_TOKEN.toString(), "--label", "zone=" + zone(h));
+    }
+
+    /** Node labels to try constraints with: odd nodes are in zone a, even ones in zone b. */
+    static String zone(HostLayout h) {
+        return h.index() % 2 == 1 ? "a" : "b";
     }
 
     /** Waits (bounded) until the manager has written the join token that agents read at start. */
@@ -119,7 +151,7 @@ final class Cluster {
             throw new Sh.Failed("the manager exited; read " + LabLayout.MANAGER_LOG + Engines.lastLines(LabLayout.MANAGER_LOG));
         }
         if (!ok) {
-            StringBuilder why = new StringBuilder("the manager did not list " + count + " nodes within "
+            StringBuilder why = new StringBuilder("the manager did not list " + count + " healthy nodes within "
                     + max.toSeconds() + " s (" + (last[0] < 0 ? "its /info did not answer" : "it listed " + last[0])
                     + "); read " + LabLayout.MANAGER_LOG);
             for (HostLayout h : hosts) {
@@ -135,14 +167,25 @@ final class Cluster {
                 .filter(r -> r.status() == 200).map(r -> parseNodeCount(r.body())).orElse(OptionalInt.empty());
     }
 
+    /** The nodes the manager lists, counted only once every one of them is Healthy (a node still joining or
+     * not yet heard from after a manager restart gets no containers). */
     static OptionalInt parseNodeCount(String infoJson) {
         try {
             JsonNode status = JSON.readTree(infoJson).path("SystemStatus");
+            int nodes = -1;
+            int unhealthy = 0;
             for (JsonNode pair : status) {
-                if (pair.size() == 2 && pair.get(0).asText().strip().equals("Nodes")) {
-                    return OptionalInt.of(Integer.parseInt(pair.get(1).asText().strip()));
+                if (pair.size() != 2) {
+                    continue;
+                }
+                String key = pair.get(0).asText().strip();
+                if (key.equals("Nodes")) {
+                    nodes = Integer.parseInt(pair.get(1).asText().strip());
+                } else if (key.equals("└ Status") && !pair.get(1).asText().strip().equals("Healthy")) {
+                    unhealthy++;
                 }
             }
+            return nodes < 0 ? OptionalInt.empty() : OptionalInt.of(nodes - unhealthy);
         } catch (Exception e) {
             // not (yet) the answer we wait for
         }

@@ -26,7 +26,13 @@ public final class Lab {
     }
 
     /** Options of {@code lab up}. */
-    public record UpOptions(int nodes, boolean startManager, boolean waitForNodes, Duration nodeTimeout) {}
+    /** @param managerOptions extra `shoal manage` options, e.g. --strategy binpack (kept across restarts) */
+    public record UpOptions(int nodes, boolean startManager, boolean waitForNodes, Duration nodeTimeout,
+                            List<String> managerOptions) {
+        public UpOptions(int nodes, boolean startManager, boolean waitForNodes, Duration nodeTimeout) {
+            this(nodes, startManager, waitForNodes, nodeTimeout, List.of());
+        }
+    }
 
     /** What {@code lab status} reports. */
     public record Status(Optional<LabState> state, List<HostStatus> hosts, boolean managerUp) {
@@ -99,6 +105,7 @@ public final class Lab {
 
         progress.step("manager: " + LabLayout.managerDockerHost() + ", cluster " + LabLayout.clusterListen()
                 + " (log " + LabLayout.MANAGER_LOG + ")");
+        Cluster.setManagerOptions(options.managerOptions());
         long managerPid = Cluster.startManager(launcher);
         progress.step("agents: " + hosts.size() + " (logs " + LabLayout.LOGS + "/node<i>-agent.log)");
         recorded.clear();
@@ -127,6 +134,14 @@ public final class Lab {
      * crash would, then starts it again with the same data directory and waits until it serves.
      */
     public void restart(String target) {
+        restart(target, null);
+    }
+
+    /**
+     * As {@link #restart(String)}; for the manager, {@code managerOptions} (if not null) replace the extra options
+     * it runs with from now on, e.g. {@code --strategy binpack}.
+     */
+    public void restart(String target, List<String> managerOptions) {
         Packages.requireRoot();
         LabState state = LabState.read().orElseThrow(() -> new Sh.Failed("no lab is up (no " + LabLayout.STATE_FILE + ")"));
         if (!state.manager()) {
@@ -136,6 +151,9 @@ public final class Lab {
         List<HostLayout> hosts = state.layouts();
         if (target.equals("manager")) {
             Procs.readPid(LabLayout.MANAGER_PID).ifPresent(Procs::kill);
+            if (managerOptions != null) {
+                Cluster.setManagerOptions(managerOptions);
+            }
             long pid = Cluster.startManager(launcher);
             new LabState(state.nodes(), true, state.dockerHost(), state.hosts(), pid, state.createdAt()).write();
             Cluster.awaitNodes(hosts.size(), Duration.ofSeconds(60), hosts);

@@ -27,6 +27,8 @@ public final class LabLayout {
     public static final Path MANAGER_PID = RUN.resolve("manager.pid");
     public static final Path MANAGER_LOG = LOGS.resolve("manager.log");
     public static final Path MANAGER_DATA = VAR.resolve("manager");
+    /** Extra `shoal manage` options (one per line), e.g. --strategy binpack; kept across manager restarts. */
+    public static final Path MANAGER_OPTIONS = VAR.resolve("manager-options");
 
     private LabLayout() {}
 

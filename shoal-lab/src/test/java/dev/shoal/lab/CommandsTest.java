@@ -26,12 +26,14 @@ class CommandsTest {
 
     @Test
     void agentAndManagerArguments() {
-        assertThat(Cluster.managerArgs()).containsExactly("manage", "--host", "unix:///run/shoal-lab/docker.sock",
-                "--cluster-listen", "10.213.0.1:4245", "--data-dir", "/var/lib/shoal-lab/manager");
+        assertThat(Cluster.managerArgs(List.of())).containsExactly("manage", "--host",
+                "unix:///run/shoal-lab/docker.sock", "--cluster-listen", "10.213.0.1:4245", "--data-dir",
+                "/var/lib/shoal-lab/manager");
+        assertThat(Cluster.managerArgs(List.of("--strategy=binpack"))).endsWith("--strategy=binpack");
         assertThat(Cluster.agentArgs(node2)).containsExactly("join", "--manager", "10.213.0.1:4245", "--name", "node2",
                 "--docker", "unix:///run/shoal-lab/node2/docker.sock", "--advertise", "10.213.0.12:4243",
                 "--data-dir", "/var/lib/shoal-lab/node2/agent",
-                "--token-file", "/var/lib/shoal-lab/manager/ca/join-token");
+                "--token-file", "/var/lib/shoal-lab/manager/ca/join-token", "--label", "zone=b");
         List<String> java = new Cluster.Launcher("/jdk/bin/java", Path.of("/x/shoal.jar")).shoal(List.of("join"));
         assertThat(java).containsExactly("/jdk/bin/java", "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-jar", "/x/shoal.jar", "join");
@@ -41,6 +43,8 @@ class CommandsTest {
     void readsTheNodeCountFromInfo() {
         String info = "{\"ID\":\"x\",\"SystemStatus\":[[\"Role\",\"primary\"],[\"Nodes\",\"3\"],[\" node1\",\"10.213.0.11:4243\"]]}";
         assertThat(Cluster.parseNodeCount(info)).isEqualTo(OptionalInt.of(3));
+        assertThat(Cluster.parseNodeCount("{\"SystemStatus\":[[\"Nodes\",\"2\"],[\"  └ Status\",\"Healthy\"],"
+                + "[\"  └ Status\",\"Pending\"]]}")).as("a node not yet healthy is not counted").isEqualTo(OptionalInt.of(1));
         assertThat(Cluster.parseNodeCount("{\"SystemStatus\":null}")).isEmpty();
         assertThat(Cluster.parseNodeCount("not json")).isEmpty();
     }

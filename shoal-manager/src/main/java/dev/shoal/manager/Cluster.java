@@ -6,6 +6,7 @@ import dev.shoal.manager.dispatcher.Dispatcher;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.proxy.EngineProxy;
+import dev.shoal.manager.scheduler.Placer;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerIndex;
 import dev.shoal.manager.state.ContainerRecord;
@@ -29,7 +30,9 @@ public final class Cluster {
     private final EngineClient engines;
     private final EngineProxy proxy;
     private final ManagerConfig config;
+    private final Placer placer;
     private static final String ID_KEY = "cluster/id";
+    private static final java.time.Duration CREATE_WAIT = java.time.Duration.ofSeconds(10);
     private final ExecutorService fanout = Executors.newVirtualThreadPerTaskExecutor();
 
     public Cluster(ManagerConfig config, ClusterStore store, Dispatcher dispatcher, ContainerIndex containers,
@@ -40,6 +43,11 @@ public final class Cluster {
         this.containers = containers;
         this.engines = engines;
         this.proxy = proxy;
+        this.placer = new Placer(this, config.strategy(), config.whenUnschedulable(), config.cpuSharesAsCores());
+    }
+
+    public Placer placer() {
+        return placer;
     }
 
     /** The cluster's ID: made once, kept in the replicated state, so it survives restarts (docker info's ID). */
@@ -130,7 +138,7 @@ public final class Cluster {
             String id = json.path("Id").asText();
             return new Located(node, id, json, containers.byEngineId(id).orElse(null));
         }
-        Optional<ContainerRecord> exact = containers.exact(ref);
+        Optional<ContainerRecord> exact = awaitCreated(containers.exact(ref));
         if (exact.isPresent() && exact.get().engineId() != null) {
             ContainerRecord rec = exact.get();
             Optional<NodeStatus> node = dispatcher.node(rec.nodeId());
@@ -158,10 +166,33 @@ public final class Cluster {
             NodeStatus node = dispatcher.node(rec.nodeId()).orElseThrow(() -> DockerException.noSuchContainer(ref));
             return new Located(node, rec.engineId(), null, rec);
         }
+        if (exact.isPresent() && exact.get().isPending()) {
+            throw DockerException.conflict("Container " + ref + " is pending (on no node yet): "
+                    + exact.get().pendingReason());
+        }
         if (exact.isPresent() && exact.get().engineId() == null) {
             throw DockerException.conflict("container " + ref + " is still being created");
         }
         throw DockerException.noSuchContainer(ref);
+    }
+
+    /**
+     * A record placed on a node whose engine is still creating the container (a pending container just placed) is
+     * about to have its engine ID: wait briefly for it rather than refuse the caller.
+     */
+    private Optional<ContainerRecord> awaitCreated(Optional<ContainerRecord> rec) {
+        long deadline = System.nanoTime() + CREATE_WAIT.toNanos();
+        while (rec.isPresent() && !rec.get().isPending() && rec.get().engineId() == null
+                && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            rec = containers.exact(rec.get().swarmId());
+        }
+        return rec;
     }
 
     public static String encode(String s) {

@@ -6,6 +6,7 @@ import dev.shoal.manager.ca.ClusterSecurity;
 import dev.shoal.manager.dispatcher.Dispatcher;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.orchestrator.Reconciler;
+import dev.shoal.manager.scheduler.PendingQueue;
 import dev.shoal.manager.proxy.EngineProxy;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerIndex;
@@ -29,12 +30,15 @@ public final class Manager implements Closeable {
     private final Dispatcher dispatcher;
     private final ApiServer api;
     private final Reconciler reconciler;
+    private final PendingQueue pending;
 
-    private Manager(ClusterStore store, Dispatcher dispatcher, ApiServer api, Reconciler reconciler) {
+    private Manager(ClusterStore store, Dispatcher dispatcher, ApiServer api, Reconciler reconciler,
+                    PendingQueue pending) {
         this.store = store;
         this.dispatcher = dispatcher;
         this.api = api;
         this.reconciler = reconciler;
+        this.pending = pending;
     }
 
     public static Manager start(ManagerConfig config) throws IOException {
@@ -55,6 +59,7 @@ public final class Manager implements Closeable {
         Cluster cluster = new Cluster(config, store, dispatcher, containers, engines, proxy);
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));
         Reconciler reconciler = new Reconciler(cluster);
+        PendingQueue pending = new PendingQueue(cluster.placer(), store);
         dispatcher.listen(config.clusterListen());
         for (Path socket : config.unixSockets()) {
             server.listenUnix(socket);
@@ -63,9 +68,10 @@ public final class Manager implements Closeable {
             server.listenTcp(tcp, config.tls() == null ? null : config.tls().context());
         }
         reconciler.start();
+        pending.start();
         log.info("manager serving the Docker API on {}; nodes report to {}", server.addresses(),
                 config.clusterListen());
-        return new Manager(store, dispatcher, server, reconciler);
+        return new Manager(store, dispatcher, server, reconciler, pending);
     }
 
     /** The manager's certificate as a Netty client context that trusts only the cluster CA. */
@@ -87,6 +93,7 @@ public final class Manager implements Closeable {
 
     @Override
     public void close() throws IOException {
+        pending.close();
         reconciler.close();
         api.close();
         dispatcher.close();

@@ -1,5 +1,7 @@
 package dev.shoal.manager;
 
+import dev.shoal.manager.scheduler.Placer;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,12 +16,26 @@ import java.util.List;
  * @param dataDir      where the Raft log and snapshots live
  * @param raftPort     the Raft peer port (bound on the cluster address)
  * @param insecureCluster plain HTTP and TCP between manager and nodes, no CA (debugging only)
+ * @param strategy     spread, binpack or random
+ * @param whenUnschedulable queue (pending) or fail a create that fits no node
+ * @param cpuSharesAsCores classic Swarm's reading of {@code --cpu-shares N} as N cores reserved
  */
 public record ManagerConfig(List<Path> unixSockets, List<InetSocketAddress> tcpAddresses,
                             dev.shoal.manager.api.ApiTls tls, InetSocketAddress clusterListen, Path dataDir,
-                            int raftPort, String strategy, boolean insecureCluster) {
+                            int raftPort, String strategy, boolean insecureCluster,
+                            Placer.WhenUnschedulable whenUnschedulable, boolean cpuSharesAsCores) {
     public ManagerConfig {
         unixSockets = List.copyOf(unixSockets);
         tcpAddresses = List.copyOf(tcpAddresses);
+        Placer.strategy(strategy); // fails early on an unknown name
+        whenUnschedulable = whenUnschedulable == null ? Placer.WhenUnschedulable.QUEUE : whenUnschedulable;
+    }
+
+    /** Pending queue, no classic CPU-shares reading. */
+    public ManagerConfig(List<Path> unixSockets, List<InetSocketAddress> tcpAddresses, dev.shoal.manager.api.ApiTls tls,
+                         InetSocketAddress clusterListen, Path dataDir, int raftPort, String strategy,
+                         boolean insecureCluster) {
+        this(unixSockets, tcpAddresses, tls, clusterListen, dataDir, raftPort, strategy, insecureCluster,
+                Placer.WhenUnschedulable.QUEUE, false);
     }
 }

@@ -8,9 +8,11 @@ import dev.shoal.scheduler.filter.DependencyFilter;
 import dev.shoal.scheduler.filter.Filter;
 import dev.shoal.scheduler.filter.HealthFilter;
 import dev.shoal.scheduler.filter.MemoryFilter;
+import dev.shoal.scheduler.filter.NodeSetFilter;
 import dev.shoal.scheduler.filter.PortFilter;
 import dev.shoal.scheduler.filter.SlotsFilter;
 import dev.shoal.scheduler.model.Dependency;
+import dev.shoal.scheduler.model.NodeSet;
 import dev.shoal.scheduler.model.PortBinding;
 import dev.shoal.scheduler.model.Request;
 import dev.shoal.scheduler.strategy.Strategy;
@@ -50,6 +52,9 @@ public final class Scheduler {
         long[] cand = scratch;
         System.arraycopy(s.schedulableBits(), 0, cand, 0, cand.length);
         boolean soft = false;
+        for (NodeSet set : r.nodeSets()) {
+            and(cand, NodeSetFilter.of(s, set).passing());
+        }
         for (Expr e : r.constraints()) {
             if (e.soft()) {
                 soft = true;
@@ -101,6 +106,9 @@ public final class Scheduler {
     public static List<Filter> pipeline(ClusterSnapshot s, Request r) {
         List<Filter> filters = new ArrayList<>();
         filters.add(new HealthFilter(s.schedulableBits()));
+        for (NodeSet set : r.nodeSets()) {
+            filters.add(NodeSetFilter.of(s, set));
+        }
         for (Expr e : r.constraints()) {
             if (!e.soft()) {
                 filters.add(ConstraintFilter.of(s, e));

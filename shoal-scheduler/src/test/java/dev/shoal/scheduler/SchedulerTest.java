@@ -3,6 +3,7 @@ package dev.shoal.scheduler;
 import dev.shoal.scheduler.model.ContainerInfo;
 import dev.shoal.scheduler.model.Health;
 import dev.shoal.scheduler.model.NodeInfo;
+import dev.shoal.scheduler.model.NodeSet;
 import dev.shoal.scheduler.model.PortBinding;
 import dev.shoal.scheduler.model.Request;
 import dev.shoal.scheduler.strategy.BinpackStrategy;
@@ -83,6 +84,19 @@ class SchedulerTest {
         assertThat(u.message()).isEqualTo("no resources available to schedule container\n"
                 + "no suitable node (constraint zone!=x not met on 1 node; insufficient memory on 2 nodes; "
                 + "insufficient CPU on 1 node)");
+    }
+
+    @Test
+    void nodeSetsLimitPlacementAndExplainWhatIsMissing() {
+        var s = cluster(node("node1", 4, 8 * GB, Map.of()), node("node2", 4, 8 * GB, Map.of()),
+                node("node3", 4, 8 * GB, Map.of()));
+        NodeSet image = new NodeSet(Set.of("id-node2", "id-node3"), "image redis present", "image redis missing on");
+        assertThat(spread(s, Request.builder().onlyOn(image).constraint("node!=node2").build())).isEqualTo("node3");
+        var u = (Placement.Unschedulable) new Scheduler(new SpreadStrategy())
+                .place(s, Request.builder().onlyOn(image).constraint("node==node1").build());
+        assertThat(u.message()).isEqualTo("Unable to find a node that satisfies the following conditions\n"
+                + "[image redis present]\n[node==node1]\n"
+                + "no suitable node (image redis missing on 1 node; constraint node==node1 not met on 2 nodes)");
     }
 
     @Test

@@ -116,6 +116,18 @@ public final class EngineClient {
         }
     }
 
+    /** Opens a streaming POST with no body and no time limit (a container wait); the caller closes the stream. */
+    public HttpResponse<InputStream> postStream(String address, String pathAndQuery) throws IOException {
+        try {
+            return http.send(HttpRequest.newBuilder(uri(address, pathAndQuery))
+                            .POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
     private Reply send(String address, HttpRequest.Builder request) {
         try {
             HttpRequest built = request.build();

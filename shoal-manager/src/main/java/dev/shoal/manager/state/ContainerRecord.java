@@ -1,15 +1,58 @@
 package dev.shoal.manager.state;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * A container created through the manager. {@code swarmId} is the cluster-wide ID (also in the label
  * {@code com.docker.swarm.id}); {@code engineId} is set once the node's engine has created it.
+ *
+ * <p>Three states: <b>pending</b> ({@code nodeId == null}: no node fits yet; {@code spec} holds the create body to
+ * replay, {@code pendingReason} the scheduler's explanation, {@code startRequested} whether a start was asked);
+ * <b>placed</b> ({@code nodeId} set, {@code engineId} not yet: the engine is creating it); <b>created</b> (both set).
+ * A placed or created record holds its node's reservation ({@code memoryBytes}, {@code nanoCpus}) and host ports.
+ *
+ * @param createdAtMillis when the record was made, or last placed (the reconciler's grace period counts from it)
+ * @param labels          the container's labels (affinities match them)
+ * @param ports           host ports it binds, as {@code 80/tcp}
  */
 public record ContainerRecord(String swarmId, String name, String nodeId, String engineId, String image,
-                              long memoryBytes, long nanoCpus, long createdAtMillis) {
+                              long memoryBytes, long nanoCpus, long createdAtMillis, Map<String, String> labels,
+                              List<String> ports, JsonNode spec, boolean startRequested, String pendingReason) {
     public static final String PREFIX = "container/";
     public static final String NAME_PREFIX = "name/";
     /** The engine label carrying the cluster-wide ID, as classic Swarm named it. */
     public static final String SWARM_ID_LABEL = "com.docker.swarm.id";
+
+    public ContainerRecord {
+        // sorted, so a record serializes to the same text after a round trip (commits compare values as text)
+        labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
+        ports = ports == null ? List.of() : List.copyOf(ports);
+        spec = spec == null || spec.isNull() || spec.isMissingNode() ? null : spec; // JSON null reads as NullNode
+    }
+
+    /** A record placed on {@code nodeId}, not yet created by its engine. */
+    public static ContainerRecord placed(String swarmId, String name, String nodeId, String image, long memoryBytes,
+                                         long nanoCpus, Map<String, String> labels, List<String> ports) {
+        return new ContainerRecord(swarmId, name, nodeId, null, image, memoryBytes, nanoCpus,
+                System.currentTimeMillis(), labels, ports, null, false, null);
+    }
+
+    /** A record no node fits yet. */
+    public static ContainerRecord pending(String swarmId, String name, String image, long memoryBytes, long nanoCpus,
+                                          Map<String, String> labels, List<String> ports, JsonNode spec,
+                                          String reason) {
+        return new ContainerRecord(swarmId, name, null, null, image, memoryBytes, nanoCpus,
+                System.currentTimeMillis(), labels, ports, spec, false, reason);
+    }
+
+    public boolean isPending() {
+        return nodeId == null;
+    }
 
     public String key() {
         return PREFIX + swarmId;
@@ -20,10 +63,40 @@ public record ContainerRecord(String swarmId, String name, String nodeId, String
     }
 
     public ContainerRecord withEngineId(String id) {
-        return new ContainerRecord(swarmId, name, nodeId, id, image, memoryBytes, nanoCpus, createdAtMillis);
+        return new ContainerRecord(swarmId, name, nodeId, id, image, memoryBytes, nanoCpus, createdAtMillis, labels,
+                ports, null, false, null);
     }
 
     public ContainerRecord withName(String newName) {
-        return new ContainerRecord(swarmId, newName, nodeId, engineId, image, memoryBytes, nanoCpus, createdAtMillis);
+        return new ContainerRecord(swarmId, newName, nodeId, engineId, image, memoryBytes, nanoCpus, createdAtMillis,
+                labels, ports, spec, startRequested, pendingReason);
+    }
+
+    /** This pending record placed on {@code node}: it now holds the reservation; the spec is kept until created. */
+    public ContainerRecord placedOn(String node) {
+        return new ContainerRecord(swarmId, name, node, null, image, memoryBytes, nanoCpus, System.currentTimeMillis(),
+                labels, ports, spec, startRequested, null);
+    }
+
+    public ContainerRecord withStartRequested(boolean start) {
+        return new ContainerRecord(swarmId, name, nodeId, engineId, image, memoryBytes, nanoCpus, createdAtMillis,
+                labels, ports, spec, start, pendingReason);
+    }
+
+    public ContainerRecord withPendingReason(String reason) {
+        return new ContainerRecord(swarmId, name, nodeId, engineId, image, memoryBytes, nanoCpus, createdAtMillis,
+                labels, ports, spec, startRequested, reason);
+    }
+
+    /** Back to pending (its node's engine refused it): the reservation is released. */
+    public ContainerRecord unplaced(String reason) {
+        return new ContainerRecord(swarmId, name, null, null, image, memoryBytes, nanoCpus, createdAtMillis, labels,
+                ports, spec, startRequested, reason);
+    }
+
+    /** The new reservation after {@code docker update}. */
+    public ContainerRecord withReservation(long memory, long cpus) {
+        return new ContainerRecord(swarmId, name, nodeId, engineId, image, memory, cpus, createdAtMillis, labels,
+                ports, spec, startRequested, pendingReason);
     }
 }

@@ -49,7 +49,7 @@ class ClusterStoreTest {
     void theIndexFollowsCommits() throws Exception {
         try (ClusterStore store = ClusterStore.open(dir, "127.0.0.1", freePort())) {
             ContainerIndex index = new ContainerIndex(store);
-            ContainerRecord rec = new ContainerRecord("s1", "web", "n1", null, "busybox", 0, 0, 1);
+            ContainerRecord rec = ContainerRecord.placed("s1", "web", "n1", "busybox", 0, 0, java.util.Map.of(), java.util.List.of());
             store.commit(Txn.builder().put(rec.key(), ClusterStore.toJson(rec)).build());
             assertThat(index.byName("web")).contains(rec);
             ContainerRecord created = rec.withEngineId("e1");

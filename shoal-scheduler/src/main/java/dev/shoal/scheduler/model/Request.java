@@ -16,10 +16,10 @@ import java.util.Map;
  * {@code com.docker.swarm.constraints}/{@code com.docker.swarm.affinities} labels (JSON arrays).
  */
 public record Request(long memory, long nanoCpus, List<Expr> constraints, List<Expr> affinities,
-                      List<PortBinding> ports, List<Dependency> dependencies) {
+                      List<PortBinding> ports, List<Dependency> dependencies, List<NodeSet> nodeSets) {
     public static final String CONSTRAINTS_LABEL = "com.docker.swarm.constraints";
     public static final String AFFINITIES_LABEL = "com.docker.swarm.affinities";
-    private static final Request NONE = new Request(0, 0, List.of(), List.of(), List.of(), List.of());
+    private static final Request NONE = new Request(0, 0, List.of(), List.of(), List.of(), List.of(), List.of());
 
     public Request {
         if (memory < 0 || nanoCpus < 0) {
@@ -29,6 +29,7 @@ public record Request(long memory, long nanoCpus, List<Expr> constraints, List<E
         affinities = List.copyOf(affinities);
         ports = List.copyOf(ports);
         dependencies = List.copyOf(dependencies);
+        nodeSets = List.copyOf(nodeSets);
     }
 
     /** No reservation, no rules. */
@@ -43,7 +44,7 @@ public record Request(long memory, long nanoCpus, List<Expr> constraints, List<E
     /** This request with its soft constraints and affinities removed. */
     public Request hardOnly() {
         return new Request(memory, nanoCpus, constraints.stream().filter(e -> !e.soft()).toList(),
-                affinities.stream().filter(e -> !e.soft()).toList(), ports, dependencies);
+                affinities.stream().filter(e -> !e.soft()).toList(), ports, dependencies, nodeSets);
     }
 
     public boolean hasSoftRules() {
@@ -71,6 +72,13 @@ public record Request(long memory, long nanoCpus, List<Expr> constraints, List<E
         return cpuSharesAsCores && cpuShares > 0 ? Math.multiplyExact(cpuShares, 1_000_000_000L) : 0;
     }
 
+    /** This request also limited to the nodes of {@code set}. */
+    public Request onlyOn(NodeSet set) {
+        List<NodeSet> sets = new ArrayList<>(nodeSets);
+        sets.add(set);
+        return new Request(memory, nanoCpus, constraints, affinities, ports, dependencies, sets);
+    }
+
     /** Jackson loads only when a request carries the JSON labels. */
     private static final class Json {
         static final ObjectMapper MAPPER = new ObjectMapper();
@@ -83,6 +91,7 @@ public record Request(long memory, long nanoCpus, List<Expr> constraints, List<E
         private final List<Expr> affinities = new ArrayList<>();
         private final List<PortBinding> ports = new ArrayList<>();
         private final List<Dependency> dependencies = new ArrayList<>();
+        private final List<NodeSet> nodeSets = new ArrayList<>();
 
         public Builder memory(long bytes) {
             this.memory = bytes;
@@ -117,6 +126,11 @@ public record Request(long memory, long nanoCpus, List<Expr> constraints, List<E
 
         public Builder dependency(Dependency dependency) {
             dependencies.add(dependency);
+            return this;
+        }
+
+        public Builder onlyOn(NodeSet set) {
+            nodeSets.add(set);
             return this;
         }
 
@@ -199,7 +213,7 @@ public record Request(long memory, long nanoCpus, List<Expr> constraints, List<E
         }
 
         public Request build() {
-            return new Request(memory, nanoCpus, constraints, affinities, ports, dependencies);
+            return new Request(memory, nanoCpus, constraints, affinities, ports, dependencies, nodeSets);
         }
     }
 }

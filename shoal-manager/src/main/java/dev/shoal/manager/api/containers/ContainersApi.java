@@ -11,10 +11,12 @@ import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerRecord;
 import dev.shoal.manager.state.Txn;
-import dev.shoal.scheduler.NodeSnapshot;
-import dev.shoal.scheduler.Spread;
+import dev.shoal.manager.scheduler.CreateSpec;
+import dev.shoal.manager.scheduler.Placer;
+import dev.shoal.scheduler.expr.ParseException;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -33,7 +35,6 @@ public final class ContainersApi {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Cluster cluster;
-    private final Object placementLock = new Object();
     /** exec ID -> node ID, learned when the exec is created through the manager. */
     private final Map<String, String> execs = new ConcurrentHashMap<>();
 
@@ -45,7 +46,9 @@ public final class ContainersApi {
 
     public void list(Exchange ex) {
         String query = ex.rawQuery();
-        List<NodeStatus> nodes = cluster.dispatcher().healthyNodes();
+        Map<String, List<String>> filters = filters(ex.param("filters"));
+        boolean onlyPending = List.of(PendingViews.STATE).equals(filters.get("status"));
+        List<NodeStatus> nodes = onlyPending ? List.of() : cluster.dispatcher().healthyNodes();
         var results = cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
                 "/containers/json" + (query.isEmpty() ? "" : "?" + query)));
         List<ObjectNode> all = new ArrayList<>();
@@ -62,6 +65,13 @@ public final class ContainersApi {
                 all.add(copy);
             }
         }
+        if (ex.flag("all") || onlyPending) {
+            for (ContainerRecord rec : cluster.containers().all()) {
+                if (rec.isPending() && PendingViews.matches(rec, filters)) {
+                    all.add(PendingViews.summary(rec));
+                }
+            }
+        }
         all.sort((a, b) -> Long.compare(b.path("Created").asLong(), a.path("Created").asLong()));
         String limit = ex.param("limit");
         int n = limit == null ? -1 : parseInt(limit, -1);
@@ -69,6 +79,42 @@ public final class ContainersApi {
             all = all.subList(0, n);
         }
         ex.respondJson(200, all);
+    }
+
+    /** The {@code filters} query parameter, in either of its JSON shapes ({"k":["v"]} or {"k":{"v":true}}). */
+    private static Map<String, List<String>> filters(String json) {
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        if (json == null || json.isBlank()) {
+            return out;
+        }
+        try {
+            JsonNode node = ClusterStore.JSON.readTree(json);
+            node.properties().forEach(e -> {
+                List<String> values = new ArrayList<>();
+                if (e.getValue().isArray()) {
+                    e.getValue().forEach(v -> values.add(v.asText()));
+                } else {
+                    e.getValue().fieldNames().forEachRemaining(values::add);
+                }
+                out.put(e.getKey(), values);
+            });
+        } catch (IOException | RuntimeException e) {
+            throw DockerException.badRequest("invalid filters: " + e.getMessage());
+        }
+        return out;
+    }
+
+    /** A pending container this reference names (exactly by name or ID, or by a unique ID prefix). */
+    private Optional<ContainerRecord> pending(String ref) {
+        if (ref == null || ref.isEmpty() || ref.contains("/")) {
+            return Optional.empty();
+        }
+        Optional<ContainerRecord> exact = cluster.containers().exact(ref);
+        if (exact.isPresent()) {
+            return exact.filter(ContainerRecord::isPending);
+        }
+        List<ContainerRecord> byPrefix = ref.length() >= 4 ? cluster.containers().bySwarmIdPrefix(ref) : List.of();
+        return byPrefix.size() == 1 && byPrefix.get(0).isPending() ? Optional.of(byPrefix.get(0)) : Optional.empty();
     }
 
     /** Names become /node/name and unbound host IPs the node's address, as classic Swarm showed them. */
@@ -116,76 +162,35 @@ public final class ContainersApi {
         if (image.isEmpty()) {
             throw DockerException.badRequest("Config cannot be empty in order to create a container");
         }
+        CreateSpec spec;
+        try {
+            spec = CreateSpec.from(body, cluster.placer().cpuSharesAsCores());
+        } catch (ParseException e) {
+            throw DockerException.badRequest(e.getMessage());
+        }
         if (name != null) {
             freeStaleName(name);
         }
-        List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
-        if (healthy.isEmpty()) {
-            throw new DockerException(500, "No healthy node available in the cluster");
-        }
-        List<NodeStatus> withImage = nodesWithImage(healthy, image);
-        if (withImage.isEmpty()) {
-            throw DockerException.noSuchImage(image);
-        }
-        long memory = body.path("HostConfig").path("Memory").asLong(0);
-        long nanoCpus = body.path("HostConfig").path("NanoCpus").asLong(0);
-        String swarmId = newId();
-        ContainerRecord record;
-        NodeStatus node;
-        synchronized (placementLock) {
-            node = place(withImage);
-            String finalName = name != null ? name : freshName();
-            record = new ContainerRecord(swarmId, finalName, node.id(), null, image, memory, nanoCpus,
-                    System.currentTimeMillis());
-            Optional<String> conflict = cluster.store().commit(Txn.builder()
-                    .requireAbsent(ContainerRecord.nameKey(finalName))
-                    .put(record.key(), ClusterStore.toJson(record))
-                    .put(ContainerRecord.nameKey(finalName), swarmId)
-                    .build());
-            if (conflict.isPresent()) {
-                throw nameConflict(finalName);
+        // a client that will attach (docker run without -d, docker create) is told at once why nothing fits
+        boolean attaches = body.path("AttachStdout").asBoolean(false) || body.path("AttachStderr").asBoolean(false)
+                || body.path("AttachStdin").asBoolean(false);
+        Placer.Created created = cluster.placer().create(newId(), name, image, spec, body, attaches,
+                this::freshName);
+        ObjectNode answer = ClusterStore.JSON.createObjectNode();
+        switch (created) {
+            case Placer.Created.OnNode on -> {
+                answer.put("Id", on.record().engineId());
+                JsonNode warnings = on.engineReply().get("Warnings");
+                answer.set("Warnings", warnings != null && !warnings.isNull() ? warnings
+                        : ClusterStore.JSON.createArrayNode());
+            }
+            case Placer.Created.Pending p -> {
+                answer.put("Id", p.record().swarmId());
+                answer.putArray("Warnings").add("Pending: no node can take this container yet; it starts as soon as"
+                        + " one can (docker inspect shows why): " + p.why().detail());
             }
         }
-        ObjectNode labels = body.has("Labels") && body.get("Labels").isObject()
-                ? (ObjectNode) body.get("Labels") : body.putObject("Labels");
-        labels.put(SWARM_ID_LABEL, swarmId);
-        EngineClient.Reply reply;
-        try {
-            reply = cluster.engines().post(node.record().address(),
-                    "/containers/create?name=" + Cluster.encode(record.name()), toBytes(body));
-        } catch (RuntimeException e) {
-            forget(record);
-            throw e;
-        }
-        if (!reply.ok()) {
-            forget(record);
-            throw reply.asError();
-        }
-        JsonNode created = reply.json();
-        String engineId = created.path("Id").asText();
-        cluster.store().commit(Txn.builder().put(record.key(), ClusterStore.toJson(record.withEngineId(engineId)))
-                .build());
-        ObjectNode answer = ClusterStore.JSON.createObjectNode();
-        answer.put("Id", engineId);
-        answer.set("Warnings", created.has("Warnings") && !created.get("Warnings").isNull()
-                ? created.get("Warnings") : ClusterStore.JSON.createArrayNode());
         ex.respondJson(201, answer);
-    }
-
-    private NodeStatus place(List<NodeStatus> candidates) {
-        List<NodeSnapshot> snapshots = candidates.stream()
-                .map(n -> new NodeSnapshot(n.id(), n.name(), n.healthy(),
-                        (int) cluster.containers().countOnNode(n.id())))
-                .toList();
-        String id = Spread.pick(snapshots).orElseThrow(
-                () -> new DockerException(500, "No healthy node available in the cluster")).id();
-        return candidates.stream().filter(n -> n.id().equals(id)).findFirst().orElseThrow();
-    }
-
-    private List<NodeStatus> nodesWithImage(List<NodeStatus> nodes, String image) {
-        var results = cluster.fanOut(nodes,
-                n -> cluster.engines().get(n.record().address(), "/images/" + image + "/json"));
-        return results.stream().filter(r -> r.ok() && r.value().ok()).map(Cluster.NodeResult::node).toList();
     }
 
     /** A name held by a record whose container no longer exists (removed on its node) is freed. */
@@ -232,6 +237,11 @@ public final class ContainersApi {
     // ---- inspect, delete, rename ------------------------------------------------------------------------
 
     public void inspect(Exchange ex, String ref) {
+        Optional<ContainerRecord> waiting = pending(ref);
+        if (waiting.isPresent()) {
+            ex.respondJson(200, PendingViews.inspect(waiting.get()));
+            return;
+        }
         Cluster.Located at = cluster.locate(ref);
         JsonNode json = at.inspect();
         if (json == null || ex.flag("size")) {
@@ -262,6 +272,11 @@ public final class ContainersApi {
     }
 
     public void delete(Exchange ex, String ref) {
+        Optional<ContainerRecord> waiting = pending(ref);
+        if (waiting.isPresent() && cluster.placer().cancel(waiting.get())) {
+            ex.respondEmpty(204);
+            return;
+        }
         Cluster.Located at = cluster.locate(ref);
         EngineClient.Reply r = cluster.engines().delete(at.node().record().address(),
                 "/containers/" + at.engineId() + ex.queryString());
@@ -290,6 +305,23 @@ public final class ContainersApi {
                     + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
         String target = newName.startsWith("/") ? newName.substring(1) : newName;
+        Optional<ContainerRecord> waiting = pending(ref);
+        if (waiting.isPresent()) {
+            ContainerRecord rec = waiting.get();
+            Optional<String> conflict = cluster.store().commit(Txn.builder()
+                    .requireValue(rec.key(), ClusterStore.toJson(rec))
+                    .requireAbsent(ContainerRecord.nameKey(target))
+                    .delete(ContainerRecord.nameKey(rec.name()))
+                    .put(ContainerRecord.nameKey(target), rec.swarmId())
+                    .put(rec.key(), ClusterStore.toJson(rec.withName(target)))
+                    .build());
+            if (conflict.isPresent()) {
+                throw cluster.containers().byName(target).isPresent() ? nameConflict(target)
+                        : DockerException.conflict("container " + ref + " changed meanwhile; try again");
+            }
+            ex.respondEmpty(204);
+            return;
+        }
         Cluster.Located at = cluster.locate(ref);
         freeStaleName(target);
         ContainerRecord rec = at.record();
@@ -323,9 +355,102 @@ public final class ContainersApi {
 
     /** Sends the request on to the container's engine, e.g. start, stop, logs, attach, wait. */
     public void forward(Exchange ex, String ref, String suffix) {
+        Optional<ContainerRecord> waiting = pending(ref);
+        if (waiting.isPresent()) {
+            forwardPending(ex, waiting.get(), suffix);
+            return;
+        }
         Cluster.Located at = cluster.locate(ref);
+        if (suffix.equals("/update") && at.record() != null) {
+            update(ex, at);
+            return;
+        }
         cluster.proxy().forward(ex, at.node().record().address(),
                 "/containers/" + at.engineId() + suffix + ex.queryString());
+    }
+
+    /** {@code docker update}: the reservation follows the new limits, and is checked against the node first. */
+    private void update(Exchange ex, Cluster.Located at) {
+        byte[] bytes = ex.body().bytes();
+        ObjectNode body = parseObject(bytes);
+        long memory = body.path("Memory").asLong(0);
+        long nanoCpus = dev.shoal.scheduler.model.Request.nanoCpus(body.path("NanoCpus").asLong(0),
+                body.path("CpuShares").asLong(0), cluster.placer().cpuSharesAsCores());
+        if (memory < 0 || nanoCpus < 0) {
+            throw DockerException.badRequest("Memory and NanoCpus must not be negative");
+        }
+        EngineClient.Reply r = cluster.placer().updateReservation(at.record(), memory, nanoCpus,
+                () -> cluster.engines().post(at.node().record().address(),
+                        "/containers/" + at.engineId() + "/update", bytes));
+        if (!r.ok()) {
+            throw r.asError();
+        }
+        ex.respondJson(r.status(), r.body());
+    }
+
+    /**
+     * A pending container has no engine yet: start marks it to start once placed; stop and kill take that back;
+     * attach (a foreground run) fails at once with the reason and removes it, so nothing is left waiting that no
+     * one watches; anything else is refused with the reason.
+     */
+    private void forwardPending(Exchange ex, ContainerRecord rec, String suffix) {
+        switch (suffix) {
+            case "/start" -> {
+                cluster.placer().requestStart(rec, true);
+                ex.respondEmpty(204);
+            }
+            case "/stop", "/kill" -> {
+                cluster.placer().requestStart(rec, false);
+                ex.respondEmpty(204);
+            }
+            case "/attach", "/attach/ws" -> {
+                cluster.placer().cancel(rec);
+                throw new DockerException(500, reason(rec));
+            }
+            case "/wait" -> waitPending(ex, rec);
+            default -> throw DockerException.conflict("Container " + rec.name() + " is pending (on no node yet): "
+                    + reason(rec));
+        }
+    }
+
+    /**
+     * The CLI asks for the wait before the start, even for {@code run -d}, and waits for the reply's headers: answer
+     * them at once, hold the body until the container is placed, then relay its engine's wait.
+     */
+    private void waitPending(Exchange ex, ContainerRecord rec) {
+        try (var out = ex.stream(200, "application/json")) {
+            while (!ex.clientGone()) {
+                Optional<ContainerRecord> now = cluster.containers().exact(rec.swarmId());
+                if (now.isEmpty()) {
+                    out.write(("{\"StatusCode\":0,\"Error\":{\"Message\":\"container " + rec.name()
+                            + " was removed before a node took it\"}}\n").getBytes(StandardCharsets.UTF_8));
+                    return;
+                }
+                if (now.get().engineId() != null) {
+                    NodeStatus node = cluster.dispatcher().node(now.get().nodeId()).orElseThrow();
+                    var res = cluster.engines().postStream(node.record().address(),
+                            "/containers/" + now.get().engineId() + "/wait" + ex.queryString());
+                    try (var in = res.body()) {
+                        byte[] buf = new byte[8192];
+                        for (int n; (n = in.read(buf)) >= 0 && !ex.clientGone(); ) {
+                            if (n > 0 && !out.write(java.util.Arrays.copyOf(buf, n))) {
+                                return;
+                            }
+                        }
+                    }
+                    return;
+                }
+                Thread.sleep(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // the node went away mid-wait: the client sees the stream end
+        }
+    }
+
+    private static String reason(ContainerRecord rec) {
+        return rec.pendingReason() == null ? "no node can take it yet" : rec.pendingReason();
     }
 
     public void execCreate(Exchange ex, String ref) {

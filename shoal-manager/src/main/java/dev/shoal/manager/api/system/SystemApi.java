@@ -91,7 +91,7 @@ public final class SystemApi {
         int imageCount = 0;
         ArrayNode status = ClusterStore.JSON.createArrayNode();
         pair(status, "Role", "primary");
-        pair(status, "Strategy", cluster.config().strategy());
+        pair(status, "Strategy", cluster.placer().strategyName());
         pair(status, "Filters", FILTERS);
         pair(status, "Nodes", String.valueOf(nodes.size()));
         for (NodeStatus n : nodes) {

@@ -1,0 +1,145 @@
+package dev.shoal.manager.scheduler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shoal.manager.state.ClusterStore;
+import dev.shoal.scheduler.expr.ParseException;
+import dev.shoal.scheduler.model.PortBinding;
+import dev.shoal.scheduler.model.Request;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a {@code POST /containers/create} body asks of the scheduler: the reservation, the classic Swarm rules
+ * ({@code -e constraint:…}, {@code -e affinity:…}, the {@code com.docker.swarm.constraints}/{@code …affinities}
+ * labels), host ports and dependencies ({@code --volumes-from}, {@code --link}, {@code --net/--ipc container:X}).
+ *
+ * @param labels the container's labels after {@link #from} (rules moved in), for affinities and the record
+ * @param ports  the fixed host ports it binds, as {@code 80/tcp}
+ */
+public record CreateSpec(Request request, long memory, long nanoCpus, Map<String, String> labels,
+                         List<String> ports) {
+
+    /**
+     * Reads a create body and, as classic Swarm did, moves its {@code constraint:}/{@code affinity:} environment
+     * entries into the JSON-array labels, so the engine's container does not see them and keeps its rules.
+     * The body is changed only when every rule parses.
+     *
+     * @throws ParseException for a malformed rule, naming it (the API answers 400)
+     */
+    public static CreateSpec from(ObjectNode body, boolean cpuSharesAsCores) {
+        List<String> env = new ArrayList<>();
+        for (JsonNode e : body.path("Env")) {
+            env.add(e.asText());
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        body.path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+        JsonNode host = body.path("HostConfig");
+
+        Request.Builder b = Request.builder().fromDocker(env, labels);
+        long memory = host.path("Memory").asLong(0);
+        long nanoCpus = Request.nanoCpus(host.path("NanoCpus").asLong(0), host.path("CpuShares").asLong(0),
+                cpuSharesAsCores);
+        if (memory < 0 || nanoCpus < 0) {
+            throw new ParseException("resource", memory < 0 ? "Memory=" + memory : "NanoCpus=" + nanoCpus,
+                    "must not be negative");
+        }
+        b.memory(memory).nanoCpus(nanoCpus);
+        List<String> ports = new ArrayList<>();
+        host.path("PortBindings").properties().forEach(e -> {
+            String protocol = e.getKey().contains("/") ? e.getKey().substring(e.getKey().indexOf('/') + 1) : "tcp";
+            for (JsonNode binding : e.getValue()) {
+                int hostPort = hostPort(binding.path("HostPort").asText(""));
+                PortBinding p = new PortBinding(hostPort, protocol);
+                b.port(p);
+                if (!p.random()) {
+                    ports.add(p.key());
+                }
+            }
+        });
+        for (JsonNode v : host.path("VolumesFrom")) {
+            b.volumesFrom(v.asText());
+        }
+        for (JsonNode l : host.path("Links")) {
+            b.link(l.asText());
+        }
+        b.networkMode(host.path("NetworkMode").asText(null));
+        b.ipcMode(host.path("IpcMode").asText(null));
+        Request request = b.build();
+
+        moveRulesIntoLabels(body, env, labels);
+        return new CreateSpec(request, memory, nanoCpus, Map.copyOf(labels), List.copyOf(ports));
+    }
+
+    /** A fixed port, or 0 (any free port) for an empty value or a range such as {@code 8000-8010}. */
+    private static int hostPort(String text) {
+        if (text.isEmpty() || text.contains("-")) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new ParseException("port", text, "not a port number");
+        }
+    }
+
+    private static void moveRulesIntoLabels(ObjectNode body, List<String> env, Map<String, String> labels) {
+        List<String> constraints = jsonList(labels.get(Request.CONSTRAINTS_LABEL));
+        List<String> affinities = jsonList(labels.get(Request.AFFINITIES_LABEL));
+        ArrayNode kept = ClusterStore.JSON.createArrayNode();
+        boolean moved = false;
+        for (String e : env) {
+            if (e.startsWith("constraint:")) {
+                constraints.add(e.substring("constraint:".length()));
+                moved = true;
+            } else if (e.startsWith("affinity:")) {
+                affinities.add(e.substring("affinity:".length()));
+                moved = true;
+            } else {
+                kept.add(e);
+            }
+        }
+        if (!moved) {
+            return;
+        }
+        body.set("Env", kept);
+        ObjectNode out = body.has("Labels") && body.get("Labels").isObject()
+                ? (ObjectNode) body.get("Labels") : body.putObject("Labels");
+        if (!constraints.isEmpty()) {
+            String text = toJson(constraints);
+            out.put(Request.CONSTRAINTS_LABEL, text);
+            labels.put(Request.CONSTRAINTS_LABEL, text);
+        }
+        if (!affinities.isEmpty()) {
+            String text = toJson(affinities);
+            out.put(Request.AFFINITIES_LABEL, text);
+            labels.put(Request.AFFINITIES_LABEL, text);
+        }
+    }
+
+    /** The strings of a JSON-array label already checked by the request builder. */
+    private static List<String> jsonList(String text) {
+        List<String> out = new ArrayList<>();
+        if (text == null || text.isBlank()) {
+            return out;
+        }
+        try {
+            for (JsonNode n : ClusterStore.JSON.readTree(text)) {
+                out.add(n.asText());
+            }
+        } catch (Exception e) {
+            throw new ParseException("constraint", text, "label is not a JSON array of strings");
+        }
+        return out;
+    }
+
+    private static String toJson(List<String> items) {
+        ArrayNode a = ClusterStore.JSON.createArrayNode();
+        items.forEach(a::add);
+        return a.toString();
+    }
+}

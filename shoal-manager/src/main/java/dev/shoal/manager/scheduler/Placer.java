@@ -1,0 +1,393 @@
+package dev.shoal.manager.scheduler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shoal.manager.Cluster;
+import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.dispatcher.NodeStatus;
+import dev.shoal.manager.engine.EngineClient;
+import dev.shoal.manager.state.ClusterStore;
+import dev.shoal.manager.state.ContainerRecord;
+import dev.shoal.manager.state.Txn;
+import dev.shoal.scheduler.ClusterSnapshot;
+import dev.shoal.scheduler.Placement;
+import dev.shoal.scheduler.Scheduler;
+import dev.shoal.scheduler.model.ContainerInfo;
+import dev.shoal.scheduler.model.Health;
+import dev.shoal.scheduler.model.NodeInfo;
+import dev.shoal.scheduler.model.NodeSet;
+import dev.shoal.scheduler.model.PortBinding;
+import dev.shoal.scheduler.model.Request;
+import dev.shoal.scheduler.strategy.BinpackStrategy;
+import dev.shoal.scheduler.strategy.RandomStrategy;
+import dev.shoal.scheduler.strategy.SpreadStrategy;
+import dev.shoal.scheduler.strategy.Strategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Places containers: builds a snapshot of the nodes (health, labels, engine facts, capacity) and of the containers
+ * the manager placed (reservations, names, images, labels, ports), asks the pure {@link Scheduler}, and commits the
+ * decision to the replicated state before any engine is called. Decide-and-commit runs under one lock, so two
+ * creates never both take the last room on a node. What fits nowhere becomes a pending record (or, with
+ * {@code --unschedulable=fail}, an error that leaves nothing behind); {@link #placePending} retries those.
+ */
+public final class Placer {
+    private static final Logger log = LoggerFactory.getLogger(Placer.class);
+    public enum WhenUnschedulable { QUEUE, FAIL }
+
+    private final Cluster cluster;
+    private final Scheduler scheduler;
+    private final WhenUnschedulable whenUnschedulable;
+    private final boolean cpuSharesAsCores;
+    private final Object lock = new Object();
+
+    public Placer(Cluster cluster, String strategy, WhenUnschedulable whenUnschedulable, boolean cpuSharesAsCores) {
+        this.cluster = cluster;
+        this.scheduler = new Scheduler(strategy(strategy));
+        this.whenUnschedulable = whenUnschedulable;
+        this.cpuSharesAsCores = cpuSharesAsCores;
+    }
+
+    public static Strategy strategy(String name) {
+        return switch (name) {
+            case "spread" -> new SpreadStrategy();
+            case "binpack" -> new BinpackStrategy();
+            case "random" -> new RandomStrategy(System.nanoTime());
+            default -> throw new IllegalArgumentException("unknown strategy \"" + name
+                    + "\": choose spread, binpack or random");
+        };
+    }
+
+    public String strategyName() {
+        return scheduler.strategy().name();
+    }
+
+    public boolean cpuSharesAsCores() {
+        return cpuSharesAsCores;
+    }
+
+    /** The outcome of a create: the engine's answer for a placed container, or the pending record. */
+    public sealed interface Created {
+        record OnNode(ContainerRecord record, JsonNode engineReply) implements Created { }
+
+        record Pending(ContainerRecord record, Placement.Unschedulable why) implements Created { }
+    }
+
+    /**
+     * Places and creates a container for a create request whose body {@code spec} was already read into
+     * {@code request}. The body gets the swarm ID label. Throws {@link DockerException} (nothing left behind) for a
+     * name in use, an image no node has, an unschedulable request with {@code --unschedulable=fail} or
+     * {@code failFast} (the client will attach: a foreground run must fail at once, not wait), or the engine's
+     * refusal.
+     */
+    public Created create(String swarmId, String name, String image, CreateSpec request, ObjectNode spec,
+                          boolean failFast, java.util.function.Supplier<String> freshName) {
+        labels(spec).put(ContainerRecord.SWARM_ID_LABEL, swarmId);
+        List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
+        Request r = request.request();
+        if (!healthy.isEmpty()) {
+            Set<String> withImage = nodesWithImage(healthy, image);
+            if (withImage.isEmpty()) {
+                throw DockerException.noSuchImage(image);
+            }
+            r = r.onlyOn(imageSet(image, withImage));
+        }
+        Map<String, String> labels = new HashMap<>(request.labels());
+        labels.put(ContainerRecord.SWARM_ID_LABEL, swarmId);
+        ContainerRecord record;
+        Placement decision;
+        synchronized (lock) {
+            decision = scheduler.place(snapshot(), r);
+            String finalName = name != null ? name : freshName.get();
+            if (decision instanceof Placement.Unschedulable u) {
+                if (failFast || whenUnschedulable == WhenUnschedulable.FAIL) {
+                    throw new DockerException(500, u.message());
+                }
+                record = ContainerRecord.pending(swarmId, finalName, image, request.memory(), request.nanoCpus(),
+                        labels, request.ports(), spec, u.message());
+            } else {
+                record = ContainerRecord.placed(swarmId, finalName, ((Placement.Placed) decision).nodeId(), image,
+                        request.memory(), request.nanoCpus(), labels, request.ports());
+            }
+            Optional<String> conflict = cluster.store().commit(Txn.builder()
+                    .requireAbsent(ContainerRecord.nameKey(finalName))
+                    .put(record.key(), ClusterStore.toJson(record))
+                    .put(ContainerRecord.nameKey(finalName), swarmId)
+                    .build());
+            if (conflict.isPresent()) {
+                throw DockerException.conflict("Conflict. The container name \"/" + finalName
+                        + "\" is already in use. You have to remove (or rename) that container to be able to reuse"
+                        + " that name.");
+            }
+        }
+        if (decision instanceof Placement.Unschedulable u) {
+            log.info("container {} is pending: {}", record.name(), u.detail());
+            return new Created.Pending(record, u);
+        }
+        NodeStatus node = cluster.dispatcher().node(record.nodeId()).orElseThrow();
+        EngineClient.Reply reply;
+        try {
+            reply = cluster.engines().post(node.record().address(),
+                    "/containers/create?name=" + Cluster.encode(record.name()), toBytes(spec));
+        } catch (RuntimeException e) {
+            forget(record);
+            throw e;
+        }
+        if (!reply.ok()) {
+            forget(record);
+            throw reply.asError();
+        }
+        JsonNode created = reply.json();
+        ContainerRecord done = record.withEngineId(created.path("Id").asText());
+        cluster.store().commit(Txn.builder().put(done.key(), ClusterStore.toJson(done)).build());
+        return new Created.OnNode(done, created);
+    }
+
+    /**
+     * Tries once to place every pending record, oldest first. A record placed here is created on its node and
+     * started if a start was asked while it waited. Returns how many were placed.
+     */
+    public int placePending() {
+        List<ContainerRecord> pending = cluster.containers().all().stream()
+                .filter(ContainerRecord::isPending)
+                .sorted(java.util.Comparator.comparingLong(ContainerRecord::createdAtMillis))
+                .toList();
+        if (pending.isEmpty()) {
+            return 0;
+        }
+        List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
+        Map<String, Set<String>> imageNodes = new HashMap<>();
+        int placed = 0;
+        for (ContainerRecord rec : pending) {
+            try {
+                if (placeOne(rec, healthy, imageNodes)) {
+                    placed++;
+                }
+            } catch (RuntimeException e) {
+                log.warn("placing pending container {} failed: {}", rec.name(), e.toString());
+            }
+        }
+        return placed;
+    }
+
+    private boolean placeOne(ContainerRecord rec, List<NodeStatus> healthy, Map<String, Set<String>> imageNodes) {
+        ObjectNode spec = rec.spec() instanceof ObjectNode o ? o.deepCopy() : ClusterStore.JSON.createObjectNode();
+        Request r = CreateSpec.from(spec, cpuSharesAsCores).request();
+        if (!healthy.isEmpty()) {
+            Set<String> withImage = imageNodes.computeIfAbsent(rec.image(), img -> nodesWithImage(healthy, img));
+            r = r.onlyOn(imageSet(rec.image(), withImage));
+        }
+        ContainerRecord placed;
+        synchronized (lock) {
+            ContainerRecord current = cluster.containers().exact(rec.swarmId()).orElse(null);
+            if (current == null || !current.isPending()) {
+                return false; // removed or placed meanwhile
+            }
+            Placement decision = scheduler.place(snapshot(), r);
+            if (decision instanceof Placement.Unschedulable u) {
+                if (!u.message().equals(current.pendingReason())) {
+                    replace(current, current.withPendingReason(u.message()));
+                }
+                return false;
+            }
+            placed = current.placedOn(((Placement.Placed) decision).nodeId());
+            if (!replace(current, placed)) {
+                return false;
+            }
+        }
+        NodeStatus node = cluster.dispatcher().node(placed.nodeId()).orElseThrow();
+        EngineClient.Reply reply;
+        try {
+            reply = cluster.engines().post(node.record().address(),
+                    "/containers/create?name=" + Cluster.encode(placed.name()), toBytes(spec));
+        } catch (RuntimeException e) {
+            replace(placed, placed.unplaced("node " + node.name() + " could not create it: " + e.getMessage()));
+            return false;
+        }
+        if (!reply.ok()) {
+            replace(placed, placed.unplaced("node " + node.name() + " refused it: " + reply.message()));
+            return false;
+        }
+        ContainerRecord created = placed.withEngineId(reply.json().path("Id").asText());
+        if (!replace(placed, created)) {
+            // removed (docker rm) while its engine created it: nobody holds a record for it, so it goes too
+            cluster.engines().delete(node.record().address(), "/containers/" + created.engineId() + "?force=1");
+            return false;
+        }
+        log.info("pending container {} placed on {}", created.name(), node.name());
+        if (placed.startRequested()) {
+            EngineClient.Reply started = cluster.engines().post(node.record().address(),
+                    "/containers/" + created.engineId() + "/start", null);
+            if (!started.ok() && started.status() != 304) {
+                log.warn("pending container {} created on {} but did not start: {}", created.name(), node.name(),
+                        started.message());
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Changes a placed container's reservation ({@code docker update --memory/--cpus}); 0 keeps a value. Refused
+     * with 409, before the engine is asked, if the node cannot hold the new reservation. {@code apply} asks the
+     * engine; if it refuses, the old reservation is put back.
+     */
+    public EngineClient.Reply updateReservation(ContainerRecord rec, long memory, long nanoCpus,
+                                                java.util.function.Supplier<EngineClient.Reply> apply) {
+        ContainerRecord before;
+        ContainerRecord after;
+        synchronized (lock) {
+            before = cluster.containers().exact(rec.swarmId()).orElse(rec);
+            long mem = memory > 0 ? memory : before.memoryBytes();
+            long cpu = nanoCpus > 0 ? nanoCpus : before.nanoCpus();
+            ClusterSnapshot s = snapshot();
+            int node = s.indexOf(before.nodeId());
+            if (node >= 0) {
+                long otherMem = s.reservedMemory(node) - before.memoryBytes();
+                long otherCpu = s.reservedNanoCpus(node) - before.nanoCpus();
+                if (mem > before.memoryBytes() && otherMem + mem > s.totalMemory(node)) {
+                    throw DockerException.conflict("insufficient memory on " + s.name(node) + " to reserve "
+                            + mem + " bytes for " + before.name() + ": " + otherMem + " of " + s.totalMemory(node)
+                            + " bytes are reserved by other containers");
+                }
+                if (cpu > before.nanoCpus() && otherCpu + cpu > s.totalNanoCpus(node)) {
+                    throw DockerException.conflict("insufficient CPU on " + s.name(node) + " to reserve "
+                            + cpu / 1e9 + " CPUs for " + before.name() + ": " + otherCpu / 1e9 + " of "
+                            + s.totalNanoCpus(node) / 1e9 + " are reserved by other containers");
+                }
+            }
+            after = before.withReservation(mem, cpu);
+            if (!after.equals(before) && !replace(before, after)) {
+                throw DockerException.conflict("container " + before.name() + " changed meanwhile; try again");
+            }
+        }
+        EngineClient.Reply reply = apply.get();
+        if (!reply.ok() && !after.equals(before)) {
+            synchronized (lock) {
+                replace(after, before);
+            }
+        }
+        return reply;
+    }
+
+    /** Marks a pending container to start as soon as it is placed (its start asked while it waits). */
+    public void requestStart(ContainerRecord rec, boolean start) {
+        synchronized (lock) {
+            ContainerRecord current = cluster.containers().exact(rec.swarmId()).orElse(rec);
+            if (current.startRequested() != start) {
+                replace(current, current.withStartRequested(start));
+            }
+        }
+    }
+
+    /** Removes a pending container's record. True if it was still pending. */
+    public boolean cancel(ContainerRecord rec) {
+        synchronized (lock) {
+            ContainerRecord current = cluster.containers().exact(rec.swarmId()).orElse(null);
+            if (current == null || !current.isPending()) {
+                return false;
+            }
+            forget(current);
+            return true;
+        }
+    }
+
+    /** The snapshot a decision is made on: every node (unhealthy ones get nothing) and every placed record. */
+    public ClusterSnapshot snapshot() {
+        Map<String, List<ContainerRecord>> byNode = new HashMap<>();
+        for (ContainerRecord rec : cluster.containers().all()) {
+            if (!rec.isPending()) {
+                byNode.computeIfAbsent(rec.nodeId(), k -> new ArrayList<>()).add(rec);
+            }
+        }
+        List<NodeInfo> nodes = new ArrayList<>();
+        for (NodeStatus n : cluster.dispatcher().nodes()) {
+            List<ContainerInfo> containers = new ArrayList<>();
+            for (ContainerRecord rec : byNode.getOrDefault(n.id(), List.of())) {
+                containers.add(new ContainerInfo(rec.engineId() != null ? rec.engineId() : rec.swarmId(), rec.name(),
+                        rec.image(), rec.labels(), rec.ports().stream().map(Placer::portBinding).toList(),
+                        rec.memoryBytes(), rec.nanoCpus()));
+            }
+            nodes.add(new NodeInfo(n.id(), n.name(), n.healthy() ? Health.HEALTHY : Health.DOWN,
+                    n.record().labels(), engineLabels(n.engineInfo()), n.cpus() * 1_000_000_000L, n.memoryBytes(),
+                    0, 0, containers.size(), Set.of(), containers));
+        }
+        return ClusterSnapshot.of(nodes);
+    }
+
+    /** Engine facts and labels, as classic Swarm offered them to constraints. */
+    public static Map<String, String> engineLabels(JsonNode info) {
+        Map<String, String> l = new HashMap<>();
+        l.put("kernelversion", info.path("KernelVersion").asText(""));
+        l.put("operatingsystem", info.path("OperatingSystem").asText(""));
+        l.put("ostype", info.path("OSType").asText("linux"));
+        l.put("storagedriver", info.path("Driver").asText(""));
+        l.put("executiondriver", "native");
+        for (JsonNode engineLabel : info.path("Labels")) {
+            String s = engineLabel.asText();
+            int eq = s.indexOf('=');
+            if (eq > 0) {
+                l.put(s.substring(0, eq), s.substring(eq + 1));
+            }
+        }
+        return l;
+    }
+
+    private static PortBinding portBinding(String key) {
+        int slash = key.indexOf('/');
+        return new PortBinding(Integer.parseInt(slash < 0 ? key : key.substring(0, slash)),
+                slash < 0 ? "tcp" : key.substring(slash + 1));
+    }
+
+    private static NodeSet imageSet(String image, Set<String> nodeIds) {
+        return new NodeSet(nodeIds, "image " + image + " present", "image " + image + " missing on");
+    }
+
+    private Set<String> nodesWithImage(List<NodeStatus> nodes, String image) {
+        var results = cluster.fanOut(nodes,
+                n -> cluster.engines().get(n.record().address(), "/images/" + image + "/json"));
+        Set<String> ids = new HashSet<>();
+        for (var r : results) {
+            if (r.ok() && r.value().ok()) {
+                ids.add(r.node().id());
+            }
+        }
+        return ids;
+    }
+
+    private boolean replace(ContainerRecord current, ContainerRecord next) {
+        return cluster.store().commit(Txn.builder()
+                .requireValue(current.key(), ClusterStore.toJson(current))
+                .put(next.key(), ClusterStore.toJson(next))
+                .build()).isEmpty();
+    }
+
+    private void forget(ContainerRecord rec) {
+        cluster.store().commit(Txn.builder()
+                .delete(rec.key())
+                .delete(ContainerRecord.nameKey(rec.name()))
+                .build());
+    }
+
+    private static ObjectNode labels(ObjectNode spec) {
+        return spec.has("Labels") && spec.get("Labels").isObject()
+                ? (ObjectNode) spec.get("Labels") : spec.putObject("Labels");
+    }
+
+    private static byte[] toBytes(JsonNode node) {
+        try {
+            return ClusterStore.JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
