@@ -35,7 +35,7 @@ class InfoIT {
         String out = docker.run("info").assertOk().out();
         assertThat(out).containsPattern("(?m)^ Nodes: 3$");
         assertThat(out).containsPattern("(?m)^ Strategy: spread$");
-        assertThat(out).containsPattern("(?m)^ Filters: health, port, containerslots, dependency, affinity, constraint, whitelist$");
+        assertThat(out).containsPattern("(?m)^ Filters: health, port, containerslots, dependency, affinity, constraint$");
         for (int i = 1; i <= 3; i++) {
             String node = "node" + i;
             String section = nodeSection(out, node);

@@ -25,6 +25,13 @@ class SchedulerIT {
         return docker.run("inspect", "--format", "{{.Node.Name}}", ref).assertOk().trimmed();
     }
 
+    /** The node part of the container's name as {@code docker ps} shows it (node/name). */
+    private String nodeInPs(String name) {
+        String shown = docker.run("ps", "-a", "--filter", "name=" + name, "--format", "{{.Names}}").assertOk().trimmed();
+        assertThat(shown).endsWith("/" + name);
+        return shown.substring(0, shown.indexOf('/'));
+    }
+
     private String status(String name) {
         return docker.run("ps", "-a", "--filter", "name=^/?([^/]+/)?" + name + "$", "--format", "{{.Status}}")
                 .assertOk().trimmed();
@@ -80,6 +87,18 @@ class SchedulerIT {
         String away = names.next("away");
         runDetached(away, "-e", "affinity:container!=" + anchor, "busybox").assertOk();
         assertThat(nodeOf(away)).isNotEqualTo(node);
+    }
+
+    @Test
+    void dependenciesForceTheSameNode() {
+        String anchor = names.next("shared");
+        runDetached(anchor, "-v", "/data", "busybox").assertOk();
+        String node = nodeOf(anchor);
+        String sharesNet = names.next("net-of");
+        runDetached(sharesNet, "--net", "container:" + anchor, "busybox").assertOk();
+        String sharesVolumes = names.next("volumes-of");
+        runDetached(sharesVolumes, "--volumes-from", anchor, "busybox").assertOk();
+        assertThat(List.of(nodeOf(sharesNet), nodeOf(sharesVolumes))).containsOnly(node);
     }
 
     @Test
@@ -198,7 +217,7 @@ class SchedulerIT {
             List<String> packed = List.of(names.next("binpack"), names.next("binpack"), names.next("binpack"));
             for (String name : packed) {
                 runDetached(name, "--memory", "32m", "busybox").assertOk();
-                nodes.add(nodeOf(name));
+                nodes.add(nodeInPs(name));
             }
             assertThat(nodes).as("binpack fills one node").hasSize(1);
             packed.forEach(name -> docker.run("rm", "-f", name).assertOk()); // spread below starts from level nodes
@@ -217,7 +236,7 @@ class SchedulerIT {
         for (int i = 0; i < 3; i++) {
             String name = names.next("spread");
             runDetached(name, "--memory", "32m", "busybox").assertOk();
-            nodes.add(nodeOf(name));
+            nodes.add(nodeInPs(name));
         }
         assertThat(nodes).as("spread uses every node").hasSize(3);
     }

@@ -34,7 +34,8 @@ public record Dependency(Kind kind, String container) {
     /** {@code --link db:alias} → {@code db}. */
     public static Dependency link(String spec) {
         int colon = spec.indexOf(':');
-        return new Dependency(Kind.LINK, colon < 0 ? spec : spec.substring(0, colon));
+        String name = colon < 0 ? spec : spec.substring(0, colon);
+        return new Dependency(Kind.LINK, name.startsWith("/") ? name.substring(1) : name);
     }
 
     @Override

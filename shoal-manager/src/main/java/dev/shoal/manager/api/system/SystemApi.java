@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 
 /** /_ping, /version, /info and /events, answered for the whole cluster. */
 public final class SystemApi {
-    public static final String FILTERS = "health, port, containerslots, dependency, affinity, constraint, whitelist";
+    public static final String FILTERS = "health, port, containerslots, dependency, affinity, constraint";
     private final Cluster cluster;
 
     public SystemApi(Cluster cluster) {
