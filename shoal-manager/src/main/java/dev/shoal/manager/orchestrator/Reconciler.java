@@ -108,8 +108,18 @@ public final class Reconciler implements Closeable {
                 // the manager stopped between committing the record and hearing the engine's answer
                 String found = engineIdBySwarmId.get(rec.swarmId());
                 if (found != null) {
-                    cluster.store().commit(Txn.builder().requireValue(rec.key(), ClusterStore.toJson(rec))
+                    var conflict = cluster.store().commit(Txn.builder()
+                            .requireValue(rec.key(), ClusterStore.toJson(rec))
                             .put(rec.key(), ClusterStore.toJson(rec.withEngineId(found))).build());
+                    if (conflict.isEmpty() && rec.startRequested()) {
+                        // a pending container placed just before the crash: its start was asked for
+                        cluster.engines().post(node.record().address(), "/containers/" + found + "/start", null);
+                    }
+                } else if (rec.spec() != null) {
+                    // a pending container whose placement the crash interrupted: it waits again, it is not lost
+                    cluster.store().commit(Txn.builder().requireValue(rec.key(), ClusterStore.toJson(rec))
+                            .put(rec.key(), ClusterStore.toJson(rec.unplaced("placement on " + node.name()
+                                    + " was interrupted; waiting to be placed again"))).build());
                 } else {
                     forget(rec, "never created on " + node.name());
                 }
