@@ -21,7 +21,11 @@ public final class ApiRoutes implements Router {
         void handle(Exchange ex, Matcher m) throws Exception;
     }
 
-    private record Route(String method, Pattern pattern, Handler handler) { }
+    /** A route either serves its endpoint or refuses it at once with a message naming what is unsupported. */
+    private record Route(String method, Pattern pattern, Handler handler, boolean refusal) { }
+
+    /** How the manager answers a method and path: served, refused on purpose, or refused as not known. */
+    public enum Answer { SERVED, REFUSED, UNKNOWN }
 
     private static final String CONTAINER_ACTIONS =
             "start|stop|restart|kill|pause|unpause|wait|attach|attach/ws|resize|top|logs|stats|changes|export|archive|update";
@@ -38,9 +42,13 @@ public final class ApiRoutes implements Router {
         add("GET", "/version", (ex, m) -> system.version(ex));
         add("GET", "/info", (ex, m) -> system.info(ex));
         add("GET", "/events", (ex, m) -> system.events(ex));
+        add("GET", "/system/df", (ex, m) -> system.df(ex));
+        add("POST", "/auth", (ex, m) -> images.anyNode(ex));
 
         add("GET", "/containers/json", (ex, m) -> containers.list(ex));
         add("POST", "/containers/create", (ex, m) -> containers.create(ex));
+        add("POST", "/containers/prune", (ex, m) -> containers.prune(ex));
+        add("POST", "/commit", (ex, m) -> containers.commit(ex));
         add("GET", "/containers/(.+?)/json", (ex, m) -> containers.inspect(ex, ref(m)));
         add("POST", "/containers/(.+?)/rename", (ex, m) -> containers.rename(ex, ref(m)));
         add("POST", "/containers/(.+?)/exec", (ex, m) -> containers.execCreate(ex, ref(m)));
@@ -52,10 +60,50 @@ public final class ApiRoutes implements Router {
         add("GET", "/images/json", (ex, m) -> images.list(ex));
         add("POST", "/images/load", (ex, m) -> images.load(ex));
         add("POST", "/images/create", (ex, m) -> images.pull(ex));
+        add("POST", "/images/prune", (ex, m) -> images.prune(ex));
+        add("GET", "/images/search", (ex, m) -> images.anyNode(ex));
+        add("GET", "/images/get", (ex, m) -> images.saveMany(ex));
         add("GET", "/images/(.+?)/json", (ex, m) -> images.inspect(ex, m.group(1)));
         add("GET", "/images/(.+?)/history", (ex, m) -> images.forward(ex, m.group(1), "/history"));
+        add("GET", "/images/(.+?)/get", (ex, m) -> images.forward(ex, m.group(1), "/get"));
+        add("POST", "/images/(.+?)/push", (ex, m) -> images.forward(ex, m.group(1), "/push"));
         add("POST", "/images/(.+?)/tag", (ex, m) -> images.tag(ex, m.group(1)));
         add("DELETE", "/images/(.+)", (ex, m) -> images.delete(ex, m.group(1)));
+
+        // refused on purpose, at once, with what is unsupported named (never a hang or a misleading 404)
+        refuse("/(swarm|nodes|services|tasks|secrets|configs)(/.*)?", 503, (method, path) -> "This node is not a "
+                + "swarm manager: Shoal does not serve swarm mode yet (" + method + " " + path + "); its containers, "
+                + "images and scheduling work without it");
+        refuse("/plugins(/.*)?", 501, (method, path) -> "plugins are not supported by Shoal (" + method + " " + path
+                + "): manage them on each engine");
+        refuse("/distribution/.+", 501, (method, path) -> "distribution lookups are not supported by Shoal ("
+                + method + " " + path + ")");
+        refuse("/(networks|volumes)(/.*)?", 501, (method, path) -> "networks and volumes are not supported by Shoal yet ("
+                + method + " " + path + "): containers use each engine's default networks and local volumes");
+        refuse("/build(/prune)?", 501, (method, path) -> "docker build is not supported by Shoal yet (" + method + " "
+                + path + "): build on one engine and docker load the image through Shoal");
+        refuse("/session", 501, (method, path) -> "BuildKit sessions are not supported by Shoal (" + method + " "
+                + path + "): build with the classic builder (DOCKER_BUILDKIT=0)");
+    }
+
+    private interface Refusal {
+        String message(String method, String path);
+    }
+
+    private void refuse(String regex, int status, Refusal refusal) {
+        routes.add(new Route("*", Pattern.compile(regex), (ex, m) -> {
+            throw new DockerException(status, refusal.message(ex.method().name(), ex.path()));
+        }, true));
+    }
+
+    /** How {@code method path} (without the /vX.Y prefix) is answered: for the API coverage table's test. */
+    public Answer answer(String method, String path) {
+        for (Route r : routes) {
+            if ((r.method().equals("*") || r.method().equals(method)) && r.pattern().matcher(path).matches()) {
+                return r.refusal() ? Answer.REFUSED : Answer.SERVED;
+            }
+        }
+        return Answer.UNKNOWN;
     }
 
     private static String ref(Matcher m) {
@@ -63,7 +111,7 @@ public final class ApiRoutes implements Router {
     }
 
     private void add(String method, String regex, Handler handler) {
-        routes.add(new Route(method, Pattern.compile(regex), handler));
+        routes.add(new Route(method, Pattern.compile(regex), handler, false));
     }
 
     @Override

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.DockerException;
 import dev.shoal.manager.api.Exchange;
+import dev.shoal.manager.api.NodeFilter;
+import dev.shoal.manager.api.Merged;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
@@ -45,12 +47,12 @@ public final class ContainersApi {
     // ---- list -------------------------------------------------------------------------------------------
 
     public void list(Exchange ex) {
-        String query = ex.rawQuery();
         Map<String, List<String>> filters = filters(ex.param("filters"));
         boolean onlyPending = List.of(PendingViews.STATE).equals(filters.get("status"));
-        List<NodeStatus> nodes = onlyPending ? List.of() : cluster.dispatcher().healthyNodes();
+        NodeFilter scope = NodeFilter.of(cluster, ex);
+        List<NodeStatus> nodes = onlyPending ? List.of() : scope.nodes();
         var results = cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
-                "/containers/json" + (query.isEmpty() ? "" : "?" + query)));
+                "/containers/json" + scope.suffix()));
         List<ObjectNode> all = new ArrayList<>();
         for (var r : results) {
             if (!r.ok() || !r.value().ok()) {
@@ -65,7 +67,7 @@ public final class ContainersApi {
                 all.add(copy);
             }
         }
-        if (ex.flag("all") || onlyPending) {
+        if ((ex.flag("all") || onlyPending) && !filters.containsKey("node")) {
             for (ContainerRecord rec : cluster.containers().all()) {
                 if (rec.isPending() && PendingViews.matches(rec, filters)) {
                     all.add(PendingViews.summary(rec));
@@ -232,6 +234,26 @@ public final class ContainersApi {
                 .delete(rec.key())
                 .delete(ContainerRecord.nameKey(rec.name()))
                 .build());
+    }
+
+    /** {@code docker container prune}: every node prunes its stopped containers; the answers are summed. */
+    public void prune(Exchange ex) {
+        var results = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().post(
+                n.record().address(), "/containers/prune" + ex.queryString(), null));
+        ex.respondJson(200, Merged.prune(results, "ContainersDeleted"));
+    }
+
+    /** {@code docker commit}: on the container's node, so the image is where the container was. */
+    public void commit(Exchange ex) {
+        String ref = ex.param("container");
+        if (ref == null || ref.isEmpty()) {
+            throw DockerException.badRequest("missing container parameter");
+        }
+        Cluster.Located at = cluster.locate(ref);
+        List<String> params = new ArrayList<>();
+        ex.params().forEach((k, values) -> values.forEach(v -> params.add(Cluster.encode(k) + "="
+                + Cluster.encode(k.equals("container") ? at.engineId() : v))));
+        cluster.proxy().forward(ex, at.node().record().address(), "/commit?" + String.join("&", params));
     }
 
     // ---- inspect, delete, rename ------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.DockerException;
 import dev.shoal.manager.api.Exchange;
+import dev.shoal.manager.api.Merged;
+import dev.shoal.manager.api.NodeFilter;
 import dev.shoal.manager.api.ResponseStream;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
@@ -30,9 +32,9 @@ public final class ImagesApi {
     }
 
     public void list(Exchange ex) {
-        String query = ex.rawQuery();
-        var results = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().get(
-                n.record().address(), "/images/json" + (query.isEmpty() ? "" : "?" + query)));
+        NodeFilter scope = NodeFilter.of(cluster, ex);
+        var results = cluster.fanOut(scope.nodes(), n -> cluster.engines().get(
+                n.record().address(), "/images/json" + scope.suffix()));
         Map<String, ObjectNode> byId = new LinkedHashMap<>();
         for (var r : results) {
             if (!r.ok() || !r.value().ok()) {
@@ -87,6 +89,47 @@ public final class ImagesApi {
         }
         cluster.proxy().forward(ex, holders.get(0).node().record().address(),
                 "/images/" + name + suffix + ex.queryString());
+    }
+
+    /**
+     * {@code docker save A B …}: one node must hold them all (the archive is that engine's); images on different
+     * nodes are refused with the nodes named, until archives are merged.
+     */
+    public void saveMany(Exchange ex) {
+        List<String> names = ex.params().getOrDefault("names", List.of());
+        if (names.isEmpty()) {
+            throw DockerException.badRequest("no images named (names=…)");
+        }
+        List<dev.shoal.manager.dispatcher.NodeStatus> common = null;
+        for (String name : names) {
+            var holding = holders(name).stream().map(Cluster.NodeResult::node).toList();
+            if (holding.isEmpty()) {
+                throw DockerException.noSuchImage(name);
+            }
+            common = common == null ? new ArrayList<>(holding)
+                    : new ArrayList<>(common.stream().filter(holding::contains).toList());
+        }
+        if (common.isEmpty()) {
+            throw new DockerException(501, "docker save of images held on different nodes is not supported by"
+                    + " Shoal yet: save them one node at a time (docker images --filter node=NAME shows where)");
+        }
+        cluster.proxy().forward(ex, common.get(0).record().address(), "/images/get" + ex.queryString());
+    }
+
+    /** {@code docker image prune}: every node prunes; the answers are summed. */
+    public void prune(Exchange ex) {
+        var results = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().post(
+                n.record().address(), "/images/prune" + ex.queryString(), null));
+        ex.respondJson(200, Merged.prune(results, "ImagesDeleted"));
+    }
+
+    /** Calls no image names (search, auth): any healthy node answers. */
+    public void anyNode(Exchange ex) {
+        var nodes = cluster.dispatcher().healthyNodes();
+        if (nodes.isEmpty()) {
+            throw new DockerException(503, "No healthy node available in the cluster");
+        }
+        cluster.proxy().forward(ex, nodes.get(0).record().address(), ex.path() + ex.queryString());
     }
 
     public void delete(Exchange ex, String name) {

@@ -37,6 +37,13 @@ public final class SystemApi {
         this.cluster = cluster;
     }
 
+    /** {@code docker system df} over every node. */
+    public void df(Exchange ex) {
+        var results = cluster.fanOut(cluster.dispatcher().healthyNodes(),
+                n -> cluster.engines().get(n.record().address(), "/system/df" + ex.queryString()));
+        ex.respondJson(200, dev.shoal.manager.api.Merged.systemDf(results));
+    }
+
     public void ping(Exchange ex) {
         ex.respond(200, "text/plain; charset=utf-8",
                 ex.method().name().equals("HEAD") ? new byte[0] : "OK".getBytes(StandardCharsets.UTF_8));

@@ -1,0 +1,112 @@
+package dev.shoal.it;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Endpoints beyond run/ps through the manager (issue 7, first slice): node filters, prune and df over every node,
+ * commit/save/cp/diff on the right node, and swarm-mode, plugin and network calls refused at once with a message.
+ */
+class ClusterApiIT {
+    private final DockerCli docker = DockerCli.lab();
+    @RegisterExtension
+    final ContainerNames names = new ContainerNames(docker);
+    @TempDir
+    Path dir;
+
+    private String nodeOf(String ref) {
+        return docker.run("inspect", "--format", "{{.Node.Name}}", ref).assertOk().trimmed();
+    }
+
+    @Test
+    void theNodeFilterPicksNodes() {
+        String a = names.next("on1");
+        String b = names.next("on2");
+        docker.run("run", "-d", "--name", a, "-e", "constraint:node==node1", "busybox", "sleep", "600").assertOk();
+        docker.run("run", "-d", "--name", b, "-e", "constraint:node==node2", "busybox", "sleep", "600").assertOk();
+
+        assertThat(docker.run("ps", "--filter", "node=node2", "--format", "{{.Names}}").assertOk().lines())
+                .contains("node2/" + b).noneMatch(n -> !n.startsWith("node2/"));
+        assertThat(docker.run("ps", "--filter", "node=node1", "--filter", "name=" + a, "--format", "{{.Names}}")
+                .assertOk().lines()).containsExactly("node1/" + a);
+        assertThat(docker.run("images", "--filter", "node=node3", "--format", "{{.Repository}}").assertOk().lines())
+                .contains("busybox");
+    }
+
+    @Test
+    void containerPruneAndSystemDfCoverEveryNode() {
+        String label = "shoal.test.prune=" + UUID.randomUUID();
+        for (String node : new String[] {"node1", "node2", "node3"}) {
+            docker.run("run", "--name", names.next("stopped"), "--label", label, "-e", "constraint:node==" + node,
+                    "busybox", "true").assertOk();
+        }
+        DockerCli.Result pruned = docker.run("container", "prune", "-f", "--filter", "label=" + label).assertOk();
+        assertThat(pruned.lines().stream().filter(l -> l.matches("[0-9a-f]{64}"))).hasSize(3);
+        assertThat(docker.run("ps", "-a", "-q", "--filter", "label=" + label).assertOk().trimmed()).isEmpty();
+
+        String df = docker.run("system", "df").assertOk().out();
+        assertThat(df).containsPattern("(?m)^Images\\s+\\d+").containsPattern("(?m)^Containers\\s+\\d+");
+        assertThat(docker.run("image", "prune", "-f").assertOk().out()).contains("Total reclaimed space");
+    }
+
+    @Test
+    void commitKeepsTheImageOnItsNodeAndARunOfItLandsThere() {
+        String source = names.next("commit-src");
+        docker.run("run", "--name", source, "busybox", "sh", "-c", "echo committed > /marker").assertOk();
+        String node = nodeOf(source);
+        String image = "shoal-it-commit-" + UUID.randomUUID().toString().substring(0, 8);
+        String user = names.next("commit-run");
+        try {
+            docker.run("commit", source, image).assertOk();
+            assertThat(docker.run("images", "--filter", "node=" + node, "--format", "{{.Repository}}").assertOk()
+                    .lines()).contains(image);
+            DockerCli.Result r = docker.run("run", "--name", user, image, "cat", "/marker").assertOk();
+            assertThat(r.trimmed()).isEqualTo("committed");
+            assertThat(nodeOf(user)).isEqualTo(node);
+        } finally {
+            docker.run("rm", "-f", source, user);
+            docker.run("rmi", "-f", image);
+        }
+    }
+
+    @Test
+    void copyDiffAndSaveReachTheRightNode() throws Exception {
+        String name = names.next("cp");
+        docker.run("run", "-d", "--name", name, "-e", "constraint:node==node3", "busybox", "sleep", "600").assertOk();
+        Path local = dir.resolve("hello.txt");
+        Files.writeString(local, "from the host\n");
+        docker.run("cp", local.toString(), name + ":/tmp/hello.txt").assertOk();
+        assertThat(docker.run("exec", name, "cat", "/tmp/hello.txt").assertOk().out()).isEqualTo("from the host\n");
+        docker.run("exec", name, "sh", "-c", "echo back > /tmp/back.txt").assertOk();
+        docker.run("cp", name + ":/tmp/back.txt", dir.toString()).assertOk();
+        assertThat(Files.readString(dir.resolve("back.txt"))).isEqualTo("back\n");
+        assertThat(docker.run("diff", name).assertOk().lines()).contains("A /tmp/hello.txt");
+
+        Path archive = dir.resolve("images.tar");
+        docker.run("save", "-o", archive.toString(), "busybox", "hello-world").assertOk();
+        assertThat(Files.size(archive)).isGreaterThan(100_000);
+    }
+
+    @Test
+    void swarmModePluginsAndNetworksAreRefusedAtOnceWithTheReason() {
+        DockerCli.Result nodes = docker.run(Duration.ofSeconds(10), null, "node", "ls");
+        assertThat(nodes.exit()).isNotZero();
+        assertThat(nodes.err()).contains("not a swarm manager", "swarm mode");
+
+        DockerCli.Result plugins = docker.run(Duration.ofSeconds(10), null, "plugin", "ls");
+        assertThat(plugins.exit()).isNotZero();
+        assertThat(plugins.err()).contains("plugins are not supported by Shoal");
+
+        DockerCli.Result networks = docker.run(Duration.ofSeconds(10), null, "network", "ls");
+        assertThat(networks.exit()).isNotZero();
+        assertThat(networks.err()).contains("networks and volumes are not supported by Shoal yet");
+    }
+}

@@ -1,0 +1,73 @@
+package dev.shoal.manager.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shoal.manager.Cluster;
+import dev.shoal.manager.dispatcher.NodeStatus;
+import dev.shoal.manager.state.ClusterStore;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The {@code node} filter classic Swarm added to list endpoints ({@code docker ps --filter node=node1},
+ * {@code docker images --filter node=node2}): it picks which nodes are asked, and is taken out of the query the
+ * engines see (they would refuse it). A value matches a node's name or ID; several values are alternatives.
+ *
+ * @param nodes the healthy nodes to ask
+ * @param query the query string to send them, without the node filter
+ */
+public record NodeFilter(List<NodeStatus> nodes, String query) {
+
+    public static NodeFilter of(Cluster cluster, Exchange ex) {
+        List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
+        String filters = ex.param("filters");
+        if (filters == null || filters.isBlank()) {
+            return new NodeFilter(healthy, ex.rawQuery());
+        }
+        ObjectNode parsed;
+        try {
+            JsonNode node = ClusterStore.JSON.readTree(filters);
+            if (!(node instanceof ObjectNode o)) {
+                return new NodeFilter(healthy, ex.rawQuery()); // the engines answer a bad filter themselves
+            }
+            parsed = o;
+        } catch (IOException e) {
+            return new NodeFilter(healthy, ex.rawQuery());
+        }
+        JsonNode wanted = parsed.remove("node");
+        if (wanted == null) {
+            return new NodeFilter(healthy, ex.rawQuery());
+        }
+        Set<String> values = new TreeSet<>();
+        if (wanted.isArray()) {
+            wanted.forEach(v -> values.add(v.asText()));
+        } else {
+            wanted.fieldNames().forEachRemaining(values::add);
+        }
+        List<NodeStatus> chosen = healthy.stream()
+                .filter(n -> values.contains(n.name()) || values.contains(n.id())).toList();
+        List<String> params = new ArrayList<>();
+        for (Map.Entry<String, List<String>> p : ex.params().entrySet()) {
+            if (p.getKey().equals("filters")) {
+                if (!parsed.isEmpty()) {
+                    params.add("filters=" + Cluster.encode(parsed.toString()));
+                }
+                continue;
+            }
+            for (String v : p.getValue()) {
+                params.add(Cluster.encode(p.getKey()) + "=" + Cluster.encode(v));
+            }
+        }
+        return new NodeFilter(chosen, String.join("&", params));
+    }
+
+    /** {@code ?query}, or nothing. */
+    public String suffix() {
+        return query.isEmpty() ? "" : "?" + query;
+    }
+}
