@@ -5,6 +5,7 @@ import dev.shoal.manager.api.ApiServer;
 import dev.shoal.manager.ca.ClusterSecurity;
 import dev.shoal.manager.dispatcher.Dispatcher;
 import dev.shoal.manager.engine.EngineClient;
+import dev.shoal.manager.orchestrator.NetworkSync;
 import dev.shoal.manager.orchestrator.Reconciler;
 import dev.shoal.manager.scheduler.PendingQueue;
 import dev.shoal.manager.proxy.EngineProxy;
@@ -31,9 +32,11 @@ public final class Manager implements Closeable {
     private final ApiServer api;
     private final Reconciler reconciler;
     private final PendingQueue pending;
+    private final NetworkSync networks;
 
     private Manager(ClusterStore store, Dispatcher dispatcher, ApiServer api, Reconciler reconciler,
-                    PendingQueue pending) {
+                    PendingQueue pending, NetworkSync networks) {
+        this.networks = networks;
         this.store = store;
         this.dispatcher = dispatcher;
         this.api = api;
@@ -60,6 +63,7 @@ public final class Manager implements Closeable {
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));
         Reconciler reconciler = new Reconciler(cluster);
         PendingQueue pending = new PendingQueue(cluster.placer(), store);
+        NetworkSync networks = new NetworkSync(cluster);
         dispatcher.listen(config.clusterListen());
         for (Path socket : config.unixSockets()) {
             server.listenUnix(socket);
@@ -69,9 +73,10 @@ public final class Manager implements Closeable {
         }
         reconciler.start();
         pending.start();
+        networks.start();
         log.info("manager serving the Docker API on {}; nodes report to {}", server.addresses(),
                 config.clusterListen());
-        return new Manager(store, dispatcher, server, reconciler, pending);
+        return new Manager(store, dispatcher, server, reconciler, pending, networks);
     }
 
     /** The manager's certificate as a Netty client context that trusts only the cluster CA. */
@@ -94,6 +99,7 @@ public final class Manager implements Closeable {
     @Override
     public void close() throws IOException {
         pending.close();
+        networks.close();
         reconciler.close();
         api.close();
         dispatcher.close();

@@ -3,6 +3,7 @@ package dev.shoal.manager.api;
 import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.containers.ContainersApi;
 import dev.shoal.manager.api.images.ImagesApi;
+import dev.shoal.manager.api.networks.NetworksApi;
 import dev.shoal.manager.api.system.SystemApi;
 
 import java.net.URLDecoder;
@@ -36,6 +37,7 @@ public final class ApiRoutes implements Router {
         SystemApi system = new SystemApi(cluster);
         ContainersApi containers = new ContainersApi(cluster);
         ImagesApi images = new ImagesApi(cluster);
+        NetworksApi networks = new NetworksApi(cluster);
 
         add("GET", "/_ping", (ex, m) -> system.ping(ex));
         add("HEAD", "/_ping", (ex, m) -> system.ping(ex));
@@ -70,6 +72,13 @@ public final class ApiRoutes implements Router {
         add("POST", "/images/(.+?)/tag", (ex, m) -> images.tag(ex, m.group(1)));
         add("DELETE", "/images/(.+)", (ex, m) -> images.delete(ex, m.group(1)));
 
+        add("GET", "/networks", (ex, m) -> networks.list(ex));
+        add("POST", "/networks/create", (ex, m) -> networks.create(ex));
+        add("POST", "/networks/prune", (ex, m) -> networks.prune(ex));
+        add("POST", "/networks/(.+?)/(connect|disconnect)", (ex, m) -> networks.connect(ex, ref(m), m.group(2)));
+        add("GET", "/networks/(.+)", (ex, m) -> networks.inspect(ex, ref(m)));
+        add("DELETE", "/networks/(.+)", (ex, m) -> networks.delete(ex, ref(m)));
+
         // refused on purpose, at once, with what is unsupported named (never a hang or a misleading 404)
         refuse("/(swarm|nodes|services|tasks|secrets|configs)(/.*)?", 503, (method, path) -> "This node is not a "
                 + "swarm manager: Shoal does not serve swarm mode yet (" + method + " " + path + "); its containers, "
@@ -78,8 +87,8 @@ public final class ApiRoutes implements Router {
                 + "): manage them on each engine");
         refuse("/distribution/.+", 501, (method, path) -> "distribution lookups are not supported by Shoal ("
                 + method + " " + path + ")");
-        refuse("/(networks|volumes)(/.*)?", 501, (method, path) -> "networks and volumes are not supported by Shoal yet ("
-                + method + " " + path + "): containers use each engine's default networks and local volumes");
+        refuse("/volumes(/.*)?", 501, (method, path) -> "volumes are not supported by Shoal yet ("
+                + method + " " + path + "): containers use each engine's local volumes");
         refuse("/build(/prune)?", 501, (method, path) -> "docker build is not supported by Shoal yet (" + method + " "
                 + path + "): build on one engine and docker load the image through Shoal");
         refuse("/session", 501, (method, path) -> "BuildKit sessions are not supported by Shoal (" + method + " "

@@ -1,0 +1,108 @@
+package dev.shoal.it;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Local networks as one big host: made on every node, listed once, removed everywhere or not at all. */
+class NetworksIT {
+    private static final List<String> NODES = List.of("node1", "node2", "node3");
+    private final DockerCli docker = DockerCli.lab();
+    @RegisterExtension
+    final ContainerNames names = new ContainerNames(docker);
+
+    private static String networkName(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static boolean onEngine(String node, String network) {
+        return DockerCli.engine(node).run("network", "inspect", network).exit() == 0;
+    }
+
+    @Test
+    void aNetworkExistsOnEveryNodeAndContainersUseItWhereverTheyLand() {
+        String net = networkName("app");
+        try {
+            docker.run("network", "create", net).assertOk();
+            assertThat(NODES).allMatch(n -> onEngine(n, net));
+            List<String> listed = docker.run("network", "ls", "--format", "{{.Name}}").assertOk().lines();
+            assertThat(listed.stream().filter(net::equals)).hasSize(1);
+            assertThat(listed).contains("node1/bridge", "node2/host", "node3/none");
+
+            Set<String> nodes = new HashSet<>();
+            for (int i = 0; i < 3; i++) {
+                String c = names.next("on-net");
+                docker.run("run", "-d", "--name", c, "--net", net, "busybox", "sleep", "600").assertOk();
+                nodes.add(docker.run("inspect", "--format", "{{.Node.Name}}", c).assertOk().trimmed());
+            }
+            assertThat(nodes).hasSize(3);
+            assertThat(docker.run("network", "inspect", "--format", "{{len .Containers}}", net).assertOk().trimmed())
+                    .isEqualTo("3");
+
+            DockerCli.Result inUse = docker.run("network", "rm", net);
+            assertThat(inUse.exit()).isNotZero();
+            assertThat(inUse.err()).contains("has active endpoints");
+            assertThat(NODES).as("nothing half-done").allMatch(n -> onEngine(n, net));
+
+            names.afterEach(null); // the containers go
+            docker.run("network", "rm", net).assertOk();
+            assertThat(NODES).noneMatch(n -> onEngine(n, net));
+            assertThat(docker.run("network", "ls", "--format", "{{.Name}}").assertOk().lines()).doesNotContain(net);
+        } finally {
+            docker.run("network", "rm", net);
+        }
+    }
+
+    @Test
+    void aNodeThatLostItsCopyGetsItBack() {
+        String net = networkName("heal");
+        try {
+            docker.run("network", "create", "--label", "team=x", net).assertOk();
+            DockerCli.engine("node2").run("network", "rm", net).assertOk();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> onEngine("node2", net));
+        } finally {
+            docker.run("network", "rm", net);
+        }
+    }
+
+    @Test
+    void connectAndDisconnectActOnTheContainersNode() {
+        String net = networkName("late");
+        try {
+            docker.run("network", "create", net).assertOk();
+            String c = names.next("joiner");
+            docker.run("run", "-d", "--name", c, "busybox", "sleep", "600").assertOk();
+            docker.run("network", "connect", net, c).assertOk();
+            assertThat(docker.run("inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+                    c).assertOk().out()).contains(net);
+            docker.run("network", "disconnect", net, c).assertOk();
+            assertThat(docker.run("inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+                    c).assertOk().out()).doesNotContain(net);
+        } finally {
+            names.afterEach(null);
+            docker.run("network", "rm", net);
+        }
+    }
+
+    @Test
+    void eachEnginesOwnNetworksAreAddressedByNodeAndOverlayIsRefused() {
+        assertThat(docker.run("network", "inspect", "--format", "{{.Driver}}", "node2/bridge").assertOk().trimmed())
+                .isEqualTo("bridge");
+        DockerCli.Result ambiguous = docker.run("network", "inspect", "bridge");
+        assertThat(ambiguous.exit()).isNotZero();
+        assertThat(ambiguous.err()).contains("exists on several nodes", "NODE/bridge");
+
+        DockerCli.Result overlay = docker.run("network", "create", "-d", "overlay", networkName("ov"));
+        assertThat(overlay.exit()).isNotZero();
+        assertThat(overlay.err()).contains("overlay networks are not supported by Shoal yet");
+    }
+}

@@ -1,0 +1,99 @@
+package dev.shoal.manager.orchestrator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.shoal.manager.Cluster;
+import dev.shoal.manager.api.networks.NetworksApi;
+import dev.shoal.manager.dispatcher.NodeStatus;
+import dev.shoal.manager.engine.EngineClient;
+import dev.shoal.manager.state.NetworkRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps every healthy node's copies of the cluster networks true to the records: a node that joined later (or was
+ * down when a network was made) gets its copy; a copy whose network was removed while the node was away goes,
+ * unless containers still use it.
+ */
+public final class NetworkSync implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(NetworkSync.class);
+    private static final String LABELLED = "/networks?filters="
+            + Cluster.encode("{\"label\":[\"" + NetworkRecord.LABEL + "\"]}");
+
+    private final Cluster cluster;
+    private final NetworksApi networks;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("network-sync").factory());
+
+    public NetworkSync(Cluster cluster) {
+        this.cluster = cluster;
+        this.networks = new NetworksApi(cluster);
+    }
+
+    public void start() {
+        timer.scheduleWithFixedDelay(this::tick, 1, 2, TimeUnit.SECONDS);
+    }
+
+    void tick() {
+        try {
+            List<NetworkRecord> records = NetworksApi.records(cluster);
+            Map<String, NetworkRecord> byId = new HashMap<>();
+            records.forEach(r -> byId.put(r.id(), r));
+            for (NodeStatus node : cluster.dispatcher().healthyNodes()) {
+                sync(node, byId);
+            }
+        } catch (RuntimeException e) {
+            log.warn("network sync pass failed: {}", e.toString());
+        }
+    }
+
+    private void sync(NodeStatus node, Map<String, NetworkRecord> records) {
+        EngineClient.Reply r = cluster.engines().get(node.record().address(), LABELLED);
+        if (!r.ok()) {
+            return;
+        }
+        Map<String, JsonNode> copies = new HashMap<>();
+        for (JsonNode n : r.json()) {
+            copies.put(n.path("Labels").path(NetworkRecord.LABEL).asText(), n);
+        }
+        for (NetworkRecord rec : records.values()) {
+            if (!copies.containsKey(rec.id())) {
+                EngineClient.Reply made = networks.createOn(node, rec);
+                if (made.ok()) {
+                    log.info("network {} created on {}", rec.name(), node.name());
+                } else {
+                    log.warn("network {} could not be created on {}: {}", rec.name(), node.name(), made.message());
+                }
+            }
+        }
+        copies.forEach((id, copy) -> {
+            if (!records.containsKey(id) && copy.path("Containers").isEmpty()
+                    && System.currentTimeMillis() - created(copy) > 30_000) {
+                cluster.engines().delete(node.record().address(), "/networks/" + copy.path("Id").asText());
+                log.info("network {} removed from {} (removed from the cluster)", copy.path("Name").asText(),
+                        node.name());
+            }
+        });
+    }
+
+    /** A copy younger than 30 s may belong to a network still being created: never judged orphaned. */
+    private static long created(JsonNode copy) {
+        try {
+            return java.time.OffsetDateTime.parse(copy.path("Created").asText()).toInstant().toEpochMilli();
+        } catch (RuntimeException e) {
+            return System.currentTimeMillis();
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}
