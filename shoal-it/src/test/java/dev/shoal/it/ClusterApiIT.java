@@ -96,7 +96,7 @@ class ClusterApiIT {
     }
 
     @Test
-    void swarmModePluginsAndVolumesAreRefusedAtOnceWithTheReason() {
+    void swarmModeAndPluginsAreRefusedAtOnceWithTheReason() {
         DockerCli.Result nodes = docker.run(Duration.ofSeconds(10), null, "node", "ls");
         assertThat(nodes.exit()).isNotZero();
         assertThat(nodes.err()).contains("not a swarm manager", "swarm mode");
@@ -105,8 +105,8 @@ class ClusterApiIT {
         assertThat(plugins.exit()).isNotZero();
         assertThat(plugins.err()).contains("plugins are not supported by Shoal");
 
-        DockerCli.Result volumes = docker.run(Duration.ofSeconds(10), null, "volume", "ls");
-        assertThat(volumes.exit()).isNotZero();
-        assertThat(volumes.err()).contains("volumes are not supported by Shoal yet");
+        DockerCli.Result services = docker.run(Duration.ofSeconds(10), null, "service", "ls");
+        assertThat(services.exit()).isNotZero();
+        assertThat(services.err()).contains("not a swarm manager");
     }
 }

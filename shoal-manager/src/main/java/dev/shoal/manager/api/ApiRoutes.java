@@ -4,6 +4,7 @@ import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.containers.ContainersApi;
 import dev.shoal.manager.api.images.ImagesApi;
 import dev.shoal.manager.api.networks.NetworksApi;
+import dev.shoal.manager.api.volumes.VolumesApi;
 import dev.shoal.manager.api.system.SystemApi;
 
 import java.net.URLDecoder;
@@ -38,6 +39,7 @@ public final class ApiRoutes implements Router {
         ContainersApi containers = new ContainersApi(cluster);
         ImagesApi images = new ImagesApi(cluster);
         NetworksApi networks = new NetworksApi(cluster);
+        VolumesApi volumes = new VolumesApi(cluster);
 
         add("GET", "/_ping", (ex, m) -> system.ping(ex));
         add("HEAD", "/_ping", (ex, m) -> system.ping(ex));
@@ -79,6 +81,12 @@ public final class ApiRoutes implements Router {
         add("GET", "/networks/(.+)", (ex, m) -> networks.inspect(ex, ref(m)));
         add("DELETE", "/networks/(.+)", (ex, m) -> networks.delete(ex, ref(m)));
 
+        add("GET", "/volumes", (ex, m) -> volumes.list(ex));
+        add("POST", "/volumes/create", (ex, m) -> volumes.create(ex));
+        add("POST", "/volumes/prune", (ex, m) -> volumes.prune(ex));
+        add("GET", "/volumes/(.+)", (ex, m) -> volumes.inspect(ex, ref(m)));
+        add("DELETE", "/volumes/(.+)", (ex, m) -> volumes.delete(ex, ref(m)));
+
         // refused on purpose, at once, with what is unsupported named (never a hang or a misleading 404)
         refuse("/(swarm|nodes|services|tasks|secrets|configs)(/.*)?", 503, (method, path) -> "This node is not a "
                 + "swarm manager: Shoal does not serve swarm mode yet (" + method + " " + path + "); its containers, "
@@ -87,8 +95,6 @@ public final class ApiRoutes implements Router {
                 + "): manage them on each engine");
         refuse("/distribution/.+", 501, (method, path) -> "distribution lookups are not supported by Shoal ("
                 + method + " " + path + ")");
-        refuse("/volumes(/.*)?", 501, (method, path) -> "volumes are not supported by Shoal yet ("
-                + method + " " + path + "): containers use each engine's local volumes");
         refuse("/build(/prune)?", 501, (method, path) -> "docker build is not supported by Shoal yet (" + method + " "
                 + path + "): build on one engine and docker load the image through Shoal");
         refuse("/session", 501, (method, path) -> "BuildKit sessions are not supported by Shoal (" + method + " "

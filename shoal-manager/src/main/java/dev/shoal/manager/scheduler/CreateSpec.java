@@ -20,9 +20,10 @@ import java.util.Map;
  *
  * @param labels the container's labels after {@link #from} (rules moved in), for affinities and the record
  * @param ports  the fixed host ports it binds, as {@code 80/tcp}
+ * @param volumes the named volumes it mounts ({@code -v NAME:/path}, {@code --mount type=volume,source=NAME})
  */
 public record CreateSpec(Request request, long memory, long nanoCpus, Map<String, String> labels,
-                         List<String> ports) {
+                         List<String> ports, List<String> volumes) {
 
     /**
      * Reads a create body and, as classic Swarm did, moves its {@code constraint:}/{@code affinity:} environment
@@ -70,9 +71,23 @@ public record CreateSpec(Request request, long memory, long nanoCpus, Map<String
         b.networkMode(host.path("NetworkMode").asText(null));
         b.ipcMode(host.path("IpcMode").asText(null));
         Request request = b.build();
+        List<String> volumes = new ArrayList<>();
+        for (JsonNode bind : host.path("Binds")) {
+            String source = bind.asText().split(":", 2)[0];
+            if (!source.isEmpty() && !source.startsWith("/") && !volumes.contains(source)) {
+                volumes.add(source);
+            }
+        }
+        for (JsonNode mount : host.path("Mounts")) {
+            String source = mount.path("Source").asText("");
+            if (mount.path("Type").asText("").equals("volume") && !source.isEmpty() && !volumes.contains(source)) {
+                volumes.add(source);
+            }
+        }
 
         moveRulesIntoLabels(body, env, labels);
-        return new CreateSpec(request, memory, nanoCpus, Map.copyOf(labels), List.copyOf(ports));
+        return new CreateSpec(request, memory, nanoCpus, Map.copyOf(labels), List.copyOf(ports),
+                List.copyOf(volumes));
     }
 
     /** A fixed port, or 0 (any free port) for an empty value or a range such as {@code 8000-8010}. */

@@ -100,7 +100,7 @@ public final class Placer {
             if (withImage.isEmpty()) {
                 throw DockerException.noSuchImage(image);
             }
-            r = r.onlyOn(imageSet(image, withImage));
+            r = withVolumes(r.onlyOn(imageSet(image, withImage)), request.volumes(), healthy);
         }
         Map<String, String> labels = new HashMap<>(request.labels());
         labels.put(ContainerRecord.SWARM_ID_LABEL, swarmId);
@@ -182,10 +182,11 @@ public final class Placer {
 
     private boolean placeOne(ContainerRecord rec, List<NodeStatus> healthy, Map<String, Set<String>> imageNodes) {
         ObjectNode spec = rec.spec() instanceof ObjectNode o ? o.deepCopy() : ClusterStore.JSON.createObjectNode();
-        Request r = CreateSpec.from(spec, cpuSharesAsCores).request();
+        CreateSpec parsed = CreateSpec.from(spec, cpuSharesAsCores);
+        Request r = parsed.request();
         if (!healthy.isEmpty()) {
             Set<String> withImage = imageNodes.computeIfAbsent(rec.image(), img -> nodesWithImage(healthy, img));
-            r = r.onlyOn(imageSet(rec.image(), withImage));
+            r = withVolumes(r.onlyOn(imageSet(rec.image(), withImage)), parsed.volumes(), healthy);
         }
         ContainerRecord placed;
         synchronized (lock) {
@@ -277,6 +278,29 @@ public final class Placer {
             }
         }
         return reply;
+    }
+
+    /** A decision alone, nothing committed (a volume's node). */
+    public Placement decide(Request r) {
+        synchronized (lock) {
+            return scheduler.place(snapshot(), r);
+        }
+    }
+
+    /**
+     * A named volume that exists pins the container to the node(s) holding it, so data never forks; one that does
+     * not exist yet is made by the engine of whichever node the container lands on.
+     */
+    private Request withVolumes(Request r, List<String> volumes, List<NodeStatus> healthy) {
+        for (String volume : volumes) {
+            List<NodeStatus> holding = dev.shoal.manager.api.volumes.VolumesApi.holders(cluster, healthy, volume);
+            if (!holding.isEmpty()) {
+                Set<String> ids = new HashSet<>();
+                holding.forEach(n -> ids.add(n.id()));
+                r = r.onlyOn(new NodeSet(ids, "volume " + volume + " present", "volume " + volume + " missing on"));
+            }
+        }
+        return r;
     }
 
     /** Marks a pending container to start as soon as it is placed (its start asked while it waits). */

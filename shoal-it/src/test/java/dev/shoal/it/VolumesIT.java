@@ -1,0 +1,82 @@
+package dev.shoal.it;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A named volume lives on one node, and containers that mount it go there: data never forks. */
+class VolumesIT {
+    private final DockerCli docker = DockerCli.lab();
+    @RegisterExtension
+    final ContainerNames names = new ContainerNames(docker);
+
+    private static String volumeName(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private String nodeOf(String container) {
+        return docker.run("inspect", "--format", "{{.Node.Name}}", container).assertOk().trimmed();
+    }
+
+    @Test
+    void containersFollowTheirVolume() {
+        String volume = volumeName("data");
+        try {
+            docker.run("volume", "create", volume).assertOk();
+            String home = docker.run("volume", "inspect", "--format", "{{.Status.Node}}", volume).assertOk().trimmed();
+            assertThat(home).matches("node[123]");
+            assertThat(docker.run("volume", "ls", "--format", "{{.Name}}").assertOk().lines()).contains(volume);
+
+            String writer = names.next("writer");
+            docker.run("run", "--name", writer, "-v", volume + ":/data", "busybox", "sh", "-c",
+                    "echo kept > /data/f").assertOk();
+            for (int i = 0; i < 3; i++) { // spread alone would have used the other nodes
+                String reader = names.next("reader");
+                DockerCli.Result r = docker.run("run", "--name", reader, "--mount",
+                        "type=volume,source=" + volume + ",target=/data", "busybox", "cat", "/data/f").assertOk();
+                assertThat(r.trimmed()).isEqualTo("kept");
+                assertThat(nodeOf(reader)).isEqualTo(home);
+            }
+            assertThat(nodeOf(writer)).isEqualTo(home);
+        } finally {
+            names.afterEach(null);
+            docker.run("volume", "rm", volume);
+        }
+        assertThat(docker.run("volume", "ls", "--format", "{{.Name}}").assertOk().lines()).doesNotContain(volume);
+    }
+
+    @Test
+    void aVolumeGoesWhereItIsToldAndANameOnTwoNodesIsShownPerNode() {
+        String pinned = volumeName("pinned");
+        String ruled = volumeName("ruled");
+        String twice = volumeName("twice");
+        try {
+            docker.run("volume", "create", "node2/" + pinned).assertOk();
+            assertThat(docker.run("volume", "inspect", "--format", "{{.Status.Node}}", pinned).assertOk().trimmed())
+                    .isEqualTo("node2");
+            docker.run("volume", "create", "--label", "com.docker.swarm.constraints=[\"node==node3\"]", ruled)
+                    .assertOk();
+            assertThat(docker.run("volume", "inspect", "--format", "{{.Status.Node}}", ruled).assertOk().trimmed())
+                    .isEqualTo("node3");
+
+            DockerCli.engine("node1").run("volume", "create", twice).assertOk();
+            DockerCli.engine("node3").run("volume", "create", twice).assertOk();
+            assertThat(docker.run("volume", "ls", "--format", "{{.Name}}").assertOk().lines())
+                    .contains("node1/" + twice, "node3/" + twice).doesNotContain(twice);
+            DockerCli.Result ambiguous = docker.run("volume", "inspect", twice);
+            assertThat(ambiguous.exit()).isNotZero();
+            assertThat(ambiguous.err()).contains("exists on several nodes");
+            docker.run("volume", "rm", "node3/" + twice).assertOk();
+            assertThat(docker.run("volume", "inspect", "--format", "{{.Status.Node}}", twice).assertOk().trimmed())
+                    .isEqualTo("node1");
+        } finally {
+            docker.run("volume", "rm", pinned);
+            docker.run("volume", "rm", ruled);
+            docker.run("volume", "rm", "node1/" + twice);
+            docker.run("volume", "rm", "node3/" + twice);
+        }
+    }
+}
