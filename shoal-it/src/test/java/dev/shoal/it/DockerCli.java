@@ -68,8 +68,17 @@ public final class DockerCli {
     }
 
     public Result run(Duration timeout, String stdin, String... args) {
+        return exec(timeout, stdin, "docker", args);
+    }
+
+    /** Another Docker client program (docker-compose) with this DOCKER_HOST. */
+    public Result runProgram(Duration timeout, String program, String... args) {
+        return exec(timeout, null, program, args);
+    }
+
+    private Result exec(Duration timeout, String stdin, String program, String... args) {
         List<String> cmd = new ArrayList<>();
-        cmd.add("docker");
+        cmd.add(program);
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("DOCKER_HOST", dockerHost);
@@ -85,7 +94,7 @@ public final class DockerCli {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
-                throw new AssertionError("timed out after " + timeout + ": docker " + String.join(" ", args)
+                throw new AssertionError("timed out after " + timeout + ": " + program + " " + String.join(" ", args)
                         + "\nstdout so far: " + out.text() + "\nstderr so far: " + err.text());
             }
             out.thread().join(5000);

@@ -27,6 +27,8 @@ public final class NetworkSync implements Closeable {
     private static final String LABELLED = "/networks?filters="
             + Cluster.encode("{\"label\":[\"" + NetworkRecord.LABEL + "\"]}");
 
+    private static final long GRACE_MILLIS = 30_000;
+
     private final Cluster cluster;
     private final NetworksApi networks;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -43,11 +45,13 @@ public final class NetworkSync implements Closeable {
 
     void tick() {
         try {
-            List<NetworkRecord> records = NetworksApi.records(cluster);
             Map<String, NetworkRecord> byId = new HashMap<>();
-            records.forEach(r -> byId.put(r.id(), r));
-            for (NodeStatus node : cluster.dispatcher().healthyNodes()) {
-                sync(node, byId);
+            // one lock with the API's create and remove: never a second copy made while a create is under way
+            synchronized (NetworksApi.LOCK) {
+                NetworksApi.records(cluster).forEach(r -> byId.put(r.id(), r));
+                for (NodeStatus node : cluster.dispatcher().healthyNodes()) {
+                    sync(node, byId);
+                }
             }
         } catch (RuntimeException e) {
             log.warn("network sync pass failed: {}", e.toString());
@@ -75,7 +79,7 @@ public final class NetworkSync implements Closeable {
         }
         copies.forEach((id, copy) -> {
             if (!records.containsKey(id) && copy.path("Containers").isEmpty()
-                    && System.currentTimeMillis() - created(copy) > 30_000) {
+                    && System.currentTimeMillis() - created(copy) > GRACE_MILLIS) {
                 cluster.engines().delete(node.record().address(), "/networks/" + copy.path("Id").asText());
                 log.info("network {} removed from {} (removed from the cluster)", copy.path("Name").asText(),
                         node.name());
@@ -83,7 +87,7 @@ public final class NetworkSync implements Closeable {
         });
     }
 
-    /** A copy younger than 30 s may belong to a network still being created: never judged orphaned. */
+    /** A copy younger than the grace period may belong to a network still being created: never judged orphaned. */
     private static long created(JsonNode copy) {
         try {
             return java.time.OffsetDateTime.parse(copy.path("Created").asText()).toInstant().toEpochMilli();

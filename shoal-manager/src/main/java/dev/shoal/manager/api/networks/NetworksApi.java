@@ -36,8 +36,10 @@ public final class NetworksApi {
     private static final Pattern VALID_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     private static final Set<String> LOCAL_DRIVERS = Set.of("bridge", "macvlan", "ipvlan");
 
+    /** Held while copies are made or removed, by the API and by {@code NetworkSync}. */
+    public static final Object LOCK = new Object();
+
     private final Cluster cluster;
-    private final Object lock = new Object();
 
     public NetworksApi(Cluster cluster) {
         this.cluster = cluster;
@@ -90,7 +92,7 @@ public final class NetworksApi {
         labels.put(NetworkRecord.LABEL, id);
         spec.put("CheckDuplicate", true);
         NetworkRecord rec = new NetworkRecord(id, name, driver, spec, System.currentTimeMillis());
-        synchronized (lock) {
+        synchronized (LOCK) {
             if (!engineCopies(nodes, name).isEmpty()) {
                 throw DockerException.conflict("network with name " + name + " already exists");
             }
@@ -102,18 +104,18 @@ public final class NetworksApi {
             if (conflict.isPresent()) {
                 throw DockerException.conflict("network with name " + name + " already exists");
             }
-        }
-        var results = cluster.fanOut(nodes, n -> createOn(n, rec));
-        for (var r : results) {
-            if (!r.ok() || !r.value().ok()) {
-                // nothing half-done: every copy made goes again, and the record with it
-                cluster.fanOut(nodes, n -> cluster.engines().delete(n.record().address(),
-                        "/networks/" + Cluster.encode(name)));
-                forget(rec);
-                if (!r.ok()) {
-                    throw r.error();
+            var results = cluster.fanOut(nodes, n -> createOn(n, rec));
+            for (var r : results) {
+                if (!r.ok() || !r.value().ok()) {
+                    // nothing half-done: every copy made goes again, and the record with it
+                    cluster.fanOut(nodes, n -> cluster.engines().delete(n.record().address(),
+                            "/networks/" + Cluster.encode(name)));
+                    forget(rec);
+                    if (!r.ok()) {
+                        throw r.error();
+                    }
+                    throw r.value().asError();
                 }
-                throw r.value().asError();
             }
         }
         ObjectNode answer = ClusterStore.JSON.createObjectNode();
@@ -256,7 +258,7 @@ public final class NetworksApi {
         }
         NetworkRecord net = rec.get();
         List<NodeStatus> nodes = cluster.dispatcher().healthyNodes();
-        synchronized (lock) {
+        synchronized (LOCK) {
             // refuse before removing anything: one copy in use keeps them all
             for (var r : cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
                     "/networks/" + Cluster.encode(net.name())))) {
