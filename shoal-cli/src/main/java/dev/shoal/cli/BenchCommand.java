@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Benchmarks that print one result line each. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure Shoal.",
-        subcommands = {BenchCommand.Cli.class, BenchCommand.Scheduler.class})
+        subcommands = {BenchCommand.Cli.class, BenchCommand.Transfer.class, BenchCommand.Scheduler.class})
 final class BenchCommand implements Runnable {
     @Override public void run() {
         new picocli.CommandLine(this).usage(System.out);
@@ -74,7 +74,7 @@ final class BenchCommand implements Runnable {
             return 0;
         }
 
-        private double[] time(String host, String... args) throws IOException, InterruptedException {
+        double[] time(String host, String... args) throws IOException, InterruptedException {
             for (int i = 0; i < 3; i++) {
                 docker(host, args);
             }
@@ -88,11 +88,11 @@ final class BenchCommand implements Runnable {
             return ms;
         }
 
-        private static double pct(double[] sorted, int p) {
+        static double pct(double[] sorted, int p) {
             return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
         }
 
-        private static String docker(String host, String... args) throws IOException, InterruptedException {
+        static String docker(String host, String... args) throws IOException, InterruptedException {
             List<String> cmd = new ArrayList<>(List.of("docker", "-H", host));
             cmd.addAll(Arrays.asList(args));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -101,6 +101,74 @@ final class BenchCommand implements Runnable {
                 throw new IOException("docker " + String.join(" ", args) + " failed: " + out);
             }
             return out;
+        }
+    }
+
+    /**
+     * Bulk transfers through the lab's manager vs node1's engine: {@code docker build --no-cache} of a small image
+     * (the manager's build is pinned to node1 with {@code --build-arg constraint:node==node1}) and {@code docker cp}
+     * of a 10 MB file into a container on node1. One line with medians and p90s.
+     */
+    @Command(name = "transfer", mixinStandardHelpOptions = true,
+            description = "docker build / docker cp 10 MB latency: through the lab's manager vs node1's engine.")
+    static final class Transfer implements Callable<Integer> {
+        @Option(names = "--runs", defaultValue = "10", description = "Timed runs per command (default: ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Option(names = "--manager", defaultValue = "unix:///run/shoal-lab/docker.sock") String manager;
+        @Option(names = "--engine", defaultValue = "unix:///run/shoal-lab/node1/docker.sock") String engine;
+
+        @Override
+        public Integer call() throws Exception {
+            Cli timer = new Cli();
+            timer.runs = runs;
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("shoal-bench-");
+            String container = "shoal-bench-cp-" + Long.toHexString(System.nanoTime());
+            String tag = "shoal-bench-build:" + Long.toHexString(System.nanoTime());
+            try {
+                java.nio.file.Files.writeString(dir.resolve("Dockerfile"),
+                        "FROM busybox\nRUN echo built > /built.txt\n");
+                java.nio.file.Path file = dir.resolve("payload.bin");
+                byte[] chunk = new byte[1 << 20];
+                new java.util.Random(1).nextBytes(chunk);
+                try (var out = java.nio.file.Files.newOutputStream(file)) {
+                    for (int i = 0; i < 10; i++) {
+                        out.write(chunk);
+                    }
+                }
+                String ctx = dir.toString();
+                double[] buildM = timer.time(manager, "build", "-q", "--no-cache", "--build-arg",
+                        "constraint:node==node1", "-t", tag, ctx);
+                double[] buildE = timer.time(engine, "build", "-q", "--no-cache", "-t", tag, ctx);
+                Cli.docker(manager, "run", "-d", "--name", container, "-e", "constraint:node==node1", "busybox",
+                        "sleep", "3600");
+                String id = Cli.docker(manager, "inspect", "--format", "{{.Id}}", container).strip();
+                double[] cpM = timer.time(manager, "cp", file.toString(), container + ":/tmp/payload.bin");
+                double[] cpE = timer.time(engine, "cp", file.toString(), id + ":/tmp/payload.bin");
+                System.out.printf(Locale.ROOT, "docker build --no-cache (small image): manager p50 %.1f ms p90 %.1f ms,"
+                                + " engine p50 %.1f ms p90 %.1f ms; docker cp 10 MB in: manager p50 %.1f ms p90 %.1f ms,"
+                                + " engine p50 %.1f ms p90 %.1f ms (%d runs each)%n",
+                        Cli.pct(buildM, 50), Cli.pct(buildM, 90), Cli.pct(buildE, 50), Cli.pct(buildE, 90),
+                        Cli.pct(cpM, 50), Cli.pct(cpM, 90), Cli.pct(cpE, 50), Cli.pct(cpE, 90), runs);
+            } finally {
+                try {
+                    Cli.docker(manager, "rm", "-f", container);
+                } catch (IOException ignored) {
+                    // not made
+                }
+                try {
+                    Cli.docker(engine, "rmi", "-f", tag);
+                } catch (IOException ignored) {
+                    // not made
+                }
+                try (var files = java.nio.file.Files.list(dir)) {
+                    for (java.nio.file.Path f : files.toList()) {
+                        java.nio.file.Files.delete(f);
+                    }
+                }
+                java.nio.file.Files.delete(dir);
+            }
+            return 0;
         }
     }
 }

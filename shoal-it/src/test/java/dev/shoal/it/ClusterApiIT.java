@@ -78,6 +78,35 @@ class ClusterApiIT {
     }
 
     @Test
+    void buildRunsWhereTheSchedulerSaysAndTheImageStaysThere() throws Exception {
+        Files.writeString(dir.resolve("Dockerfile"), "FROM busybox\nRUN echo built-here > /built.txt\n"
+                + "CMD [\"cat\", \"/built.txt\"]\n");
+        String image = "shoal-it-build-" + UUID.randomUUID().toString().substring(0, 8);
+        String user = names.next("built");
+        try {
+            docker.run(Duration.ofSeconds(120), null, "build", "-t", image, "--build-arg", "constraint:node==node2",
+                    dir.toString()).assertOk();
+            assertThat(docker.run("images", "--filter", "node=node2", "--format", "{{.Repository}}").assertOk()
+                    .lines()).contains(image);
+            assertThat(docker.run("images", "--filter", "node=node1", "--format", "{{.Repository}}").assertOk()
+                    .lines()).doesNotContain(image);
+            assertThat(docker.run("run", "--name", user, image).assertOk().trimmed()).isEqualTo("built-here");
+            assertThat(nodeOf(user)).isEqualTo("node2");
+
+            DockerCli.Result nowhere = docker.run(Duration.ofSeconds(60), null, "build", "-t", image + "-x",
+                    "--build-arg", "constraint:node==node9", dir.toString());
+            assertThat(nowhere.exit()).isNotZero();
+            assertThat(nowhere.err() + nowhere.out()).contains("Unable to find a node that satisfies",
+                    "[node==node9]");
+            assertThat(docker.run("images", "--format", "{{.Repository}}").assertOk().lines())
+                    .doesNotContain(image + "-x");
+        } finally {
+            docker.run("rm", "-f", user);
+            docker.run("rmi", "-f", image);
+        }
+    }
+
+    @Test
     void copyDiffAndSaveReachTheRightNode() throws Exception {
         String name = names.next("cp");
         docker.run("run", "-d", "--name", name, "-e", "constraint:node==node3", "busybox", "sleep", "600").assertOk();

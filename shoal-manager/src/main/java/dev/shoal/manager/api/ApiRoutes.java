@@ -95,8 +95,8 @@ public final class ApiRoutes implements Router {
                 + "): manage them on each engine");
         refuse("/distribution/.+", 501, (method, path) -> "distribution lookups are not supported by Shoal ("
                 + method + " " + path + ")");
-        refuse("/build(/prune)?", 501, (method, path) -> "docker build is not supported by Shoal yet (" + method + " "
-                + path + "): build on one engine and docker load the image through Shoal");
+        add("POST", "/build", (ex, m) -> images.build(ex));
+        add("POST", "/build/prune", (ex, m) -> images.buildPrune(ex));
         refuse("/session", 501, (method, path) -> "BuildKit sessions are not supported by Shoal (" + method + " "
                 + path + "): build with the classic builder (DOCKER_BUILDKIT=0)");
     }

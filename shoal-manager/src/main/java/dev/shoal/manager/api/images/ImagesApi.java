@@ -116,6 +116,63 @@ public final class ImagesApi {
         cluster.proxy().forward(ex, common.get(0).record().address(), "/images/get" + ex.queryString());
     }
 
+    /**
+     * {@code docker build} (the classic builder): the scheduler picks the node, honouring classic Swarm's
+     * {@code --build-arg constraint:EXPR} and {@code --build-arg affinity:EXPR} (taken out of the build args the
+     * engine sees); a build that fits nowhere fails with the scheduler's explanation before anything is sent. The
+     * image stays on that node, and a later {@code docker run} of it lands there.
+     */
+    public void build(Exchange ex) {
+        List<String> rules = new ArrayList<>();
+        String buildArgs = ex.param("buildargs");
+        ObjectNode kept = ClusterStore.JSON.createObjectNode();
+        if (buildArgs != null && !buildArgs.isBlank()) {
+            try {
+                JsonNode args = ClusterStore.JSON.readTree(buildArgs);
+                args.properties().forEach(e -> {
+                    String k = e.getKey();
+                    if (k.startsWith("constraint:") || k.startsWith("affinity:")) {
+                        rules.add(e.getValue().isNull() ? k : k + "=" + e.getValue().asText());
+                    } else {
+                        kept.set(k, e.getValue());
+                    }
+                });
+            } catch (IOException | RuntimeException e) {
+                throw DockerException.badRequest("invalid buildargs: " + e.getMessage());
+            }
+        }
+        dev.shoal.scheduler.model.Request request;
+        try {
+            request = dev.shoal.scheduler.model.Request.builder().fromDocker(rules, Map.of()).build();
+        } catch (dev.shoal.scheduler.expr.ParseException e) {
+            throw DockerException.badRequest(e.getMessage());
+        }
+        dev.shoal.scheduler.Placement p = cluster.placer().decide(request);
+        if (p instanceof dev.shoal.scheduler.Placement.Unschedulable u) {
+            throw new DockerException(500, u.message());
+        }
+        NodeStatus node = cluster.dispatcher().node(((dev.shoal.scheduler.Placement.Placed) p).nodeId()).orElseThrow();
+        List<String> params = new ArrayList<>();
+        ex.params().forEach((k, values) -> {
+            if (k.equals("buildargs")) {
+                if (!kept.isEmpty()) {
+                    params.add("buildargs=" + Cluster.encode(kept.toString()));
+                }
+            } else {
+                values.forEach(v -> params.add(Cluster.encode(k) + "=" + Cluster.encode(v)));
+            }
+        });
+        cluster.proxy().forward(ex, node.record().address(),
+                "/build" + (params.isEmpty() ? "" : "?" + String.join("&", params)));
+    }
+
+    /** {@code docker builder prune}: every node's build cache; the answers are summed. */
+    public void buildPrune(Exchange ex) {
+        var results = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().post(
+                n.record().address(), "/build/prune" + ex.queryString(), null));
+        ex.respondJson(200, Merged.prune(results, "CachesDeleted"));
+    }
+
     /** {@code docker image prune}: every node prunes; the answers are summed. */
     public void prune(Exchange ex) {
         var results = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().post(
