@@ -107,6 +107,36 @@ class ClusterApiIT {
     }
 
     @Test
+    void exportThenImportMakesARunnableImage() throws Exception {
+        String source = names.next("export-src");
+        docker.run("run", "--name", source, "busybox", "sh", "-c", "echo exported > /marker").assertOk();
+        Path tar = dir.resolve("rootfs.tar");
+        docker.run("export", "-o", tar.toString(), source).assertOk();
+        assertThat(Files.size(tar)).isGreaterThan(100_000);
+        String image = "shoal-it-import-" + UUID.randomUUID().toString().substring(0, 8);
+        String user = names.next("import-run");
+        try {
+            docker.run("import", tar.toString(), image).assertOk();
+            assertThat(docker.run("run", "--name", user, image, "cat", "/marker").assertOk().trimmed())
+                    .isEqualTo("exported");
+        } finally {
+            docker.run("rm", "-f", user);
+            docker.run("rmi", "-f", image);
+        }
+    }
+
+    @Test
+    void aSecondClientAttachesToARunningContainer() {
+        String name = names.next("ticker");
+        docker.run("run", "-d", "--name", name, "busybox", "sh", "-c",
+                "while true; do echo tick; sleep 0.2; done").assertOk();
+        try (DockerCli.Running attached = docker.start("attach", "--no-stdin", name)) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> attached.outSoFar().contains("tick\ntick"));
+        }
+    }
+
+    @Test
     void copyDiffAndSaveReachTheRightNode() throws Exception {
         String name = names.next("cp");
         docker.run("run", "-d", "--name", name, "-e", "constraint:node==node3", "busybox", "sleep", "600").assertOk();

@@ -138,7 +138,7 @@ public final class Placer {
         EngineClient.Reply reply;
         try {
             reply = cluster.engines().post(node.record().address(),
-                    "/containers/create?name=" + Cluster.encode(record.name()), toBytes(spec));
+                    "/containers/create?name=" + Cluster.encode(record.name()), dev.shoal.manager.api.JsonBody.bytes(spec));
         } catch (RuntimeException e) {
             forget(record);
             throw e;
@@ -210,7 +210,7 @@ public final class Placer {
         EngineClient.Reply reply;
         try {
             reply = cluster.engines().post(node.record().address(),
-                    "/containers/create?name=" + Cluster.encode(placed.name()), toBytes(spec));
+                    "/containers/create?name=" + Cluster.encode(placed.name()), dev.shoal.manager.api.JsonBody.bytes(spec));
         } catch (RuntimeException e) {
             replace(placed, placed.unplaced("node " + node.name() + " could not create it: " + e.getMessage()));
             return false;
@@ -405,13 +405,5 @@ public final class Placer {
     private static ObjectNode labels(ObjectNode spec) {
         return spec.has("Labels") && spec.get("Labels").isObject()
                 ? (ObjectNode) spec.get("Labels") : spec.putObject("Labels");
-    }
-
-    private static byte[] toBytes(JsonNode node) {
-        try {
-            return ClusterStore.JSON.writeValueAsBytes(node);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

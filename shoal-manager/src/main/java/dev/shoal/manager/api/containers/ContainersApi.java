@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.DockerException;
 import dev.shoal.manager.api.Exchange;
+import dev.shoal.manager.api.JsonBody;
 import dev.shoal.manager.api.NodeFilter;
 import dev.shoal.manager.api.Merged;
 import dev.shoal.manager.dispatcher.NodeStatus;
@@ -514,34 +515,7 @@ public final class ContainersApi {
     // ---- helpers ----------------------------------------------------------------------------------------
 
     static ObjectNode parseObject(byte[] bytes) {
-        if (bytes.length == 0) {
-            throw DockerException.badRequest("bad request body: empty JSON body");
-        }
-        try {
-            JsonNode node = ClusterStore.JSON.readTree(bytes);
-            if (node == null || !node.isObject()) {
-                throw DockerException.badRequest("bad request body: want a JSON object");
-            }
-            return (ObjectNode) node;
-        } catch (IOException e) {
-            throw DockerException.badRequest("invalid JSON: " + firstLine(e.getMessage()));
-        }
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "unreadable body";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    private static byte[] toBytes(JsonNode node) {
-        try {
-            return ClusterStore.JSON.writeValueAsBytes(node);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonBody.object(bytes, false);
     }
 
     private static int parseInt(String s, int fallback) {

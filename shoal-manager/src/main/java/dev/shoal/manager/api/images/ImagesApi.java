@@ -166,6 +166,19 @@ public final class ImagesApi {
                 "/build" + (params.isEmpty() ? "" : "?" + String.join("&", params)));
     }
 
+    /**
+     * {@code docker import}: the image is made on the node the scheduler picks (like a container with no rules),
+     * and later runs of it land there.
+     */
+    private void importImage(Exchange ex) {
+        dev.shoal.scheduler.Placement p = cluster.placer().decide(dev.shoal.scheduler.model.Request.none());
+        if (p instanceof dev.shoal.scheduler.Placement.Unschedulable u) {
+            throw new DockerException(503, u.message());
+        }
+        NodeStatus node = cluster.dispatcher().node(((dev.shoal.scheduler.Placement.Placed) p).nodeId()).orElseThrow();
+        cluster.proxy().forward(ex, node.record().address(), "/images/create" + ex.queryString());
+    }
+
     /** {@code docker builder prune}: every node's build cache; the answers are summed. */
     public void buildPrune(Exchange ex) {
         var results = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().post(
@@ -260,6 +273,10 @@ public final class ImagesApi {
 
     /** docker pull: asks every healthy node to pull, reports each node's outcome. */
     public void pull(Exchange ex) {
+        if (ex.param("fromSrc") != null) {
+            importImage(ex);
+            return;
+        }
         List<NodeStatus> nodes = healthyNodes();
         String q = ex.queryString();
         var results = cluster.fanOut(nodes, n -> cluster.engines().post(n.record().address(), "/images/create" + q, null));

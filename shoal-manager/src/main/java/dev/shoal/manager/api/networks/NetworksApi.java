@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.DockerException;
 import dev.shoal.manager.api.Exchange;
+import dev.shoal.manager.api.JsonBody;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
@@ -64,7 +65,7 @@ public final class NetworksApi {
     // ---- create -----------------------------------------------------------------------------------------
 
     public void create(Exchange ex) {
-        ObjectNode body = object(ex.body().bytes());
+        ObjectNode body = JsonBody.object(ex.body().bytes(), false);
         String name = body.path("Name").asText("");
         if (!VALID_NAME.matcher(name).matches()) {
             throw DockerException.badRequest("invalid network name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] "
@@ -126,7 +127,7 @@ public final class NetworksApi {
 
     /** Creates the record's copy on one node. */
     public EngineClient.Reply createOn(NodeStatus node, NetworkRecord rec) {
-        return cluster.engines().post(node.record().address(), "/networks/create", toBytes(rec.spec()));
+        return cluster.engines().post(node.record().address(), "/networks/create", JsonBody.bytes(rec.spec()));
     }
 
     /** The nodes whose engine has a network with this exact name. */
@@ -350,7 +351,7 @@ public final class NetworksApi {
 
     /** Connect and disconnect act on the copy on the container's node. */
     public void connect(Exchange ex, String ref, String action) {
-        ObjectNode body = object(ex.body().bytes());
+        ObjectNode body = JsonBody.object(ex.body().bytes(), false);
         String container = body.path("Container").asText("");
         if (container.isEmpty()) {
             throw DockerException.badRequest("no container given");
@@ -372,7 +373,7 @@ public final class NetworksApi {
         }
         body.put("Container", at.engineId());
         EngineClient.Reply r = cluster.engines().post(at.node().record().address(),
-                "/networks/" + Cluster.encode(name) + "/" + action, toBytes(body));
+                "/networks/" + Cluster.encode(name) + "/" + action, JsonBody.bytes(body));
         if (!r.ok()) {
             throw r.asError();
         }
@@ -406,25 +407,6 @@ public final class NetworksApi {
         }
     }
 
-    private static ObjectNode object(byte[] bytes) {
-        try {
-            JsonNode n = ClusterStore.JSON.readTree(bytes);
-            if (!(n instanceof ObjectNode o)) {
-                throw DockerException.badRequest("bad request body: want a JSON object");
-            }
-            return o;
-        } catch (IOException e) {
-            throw DockerException.badRequest("bad request body: " + e.getMessage());
-        }
-    }
-
-    private static byte[] toBytes(JsonNode n) {
-        try {
-            return ClusterStore.JSON.writeValueAsBytes(n);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     static String newId() {
         byte[] b = new byte[32];

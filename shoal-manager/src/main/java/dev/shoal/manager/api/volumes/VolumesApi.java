@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.DockerException;
 import dev.shoal.manager.api.Exchange;
+import dev.shoal.manager.api.JsonBody;
 import dev.shoal.manager.api.Merged;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
@@ -74,7 +75,7 @@ public final class VolumesApi {
     }
 
     public void create(Exchange ex) {
-        ObjectNode body = object(ex.body().bytes());
+        ObjectNode body = JsonBody.object(ex.body().bytes(), true);
         String name = body.path("Name").asText("");
         List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
         if (healthy.isEmpty()) {
@@ -96,7 +97,7 @@ public final class VolumesApi {
             }
             node = holding.isEmpty() ? schedule(body) : holding.get(0); // an existing name: idempotent, as dockerd
         }
-        EngineClient.Reply r = cluster.engines().post(node.record().address(), "/volumes/create", toBytes(body));
+        EngineClient.Reply r = cluster.engines().post(node.record().address(), "/volumes/create", JsonBody.bytes(body));
         if (!r.ok()) {
             throw r.asError();
         }
@@ -174,28 +175,5 @@ public final class VolumesApi {
         var results = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().post(
                 n.record().address(), "/volumes/prune" + ex.queryString(), null));
         ex.respondJson(200, Merged.prune(results, "VolumesDeleted"));
-    }
-
-    private static ObjectNode object(byte[] bytes) {
-        if (bytes.length == 0) {
-            return ClusterStore.JSON.createObjectNode();
-        }
-        try {
-            JsonNode n = ClusterStore.JSON.readTree(bytes);
-            if (!(n instanceof ObjectNode o)) {
-                throw DockerException.badRequest("bad request body: want a JSON object");
-            }
-            return o;
-        } catch (IOException e) {
-            throw DockerException.badRequest("bad request body: " + e.getMessage());
-        }
-    }
-
-    private static byte[] toBytes(JsonNode n) {
-        try {
-            return ClusterStore.JSON.writeValueAsBytes(n);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
