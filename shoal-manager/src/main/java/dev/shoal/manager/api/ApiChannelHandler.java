@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 final class ApiChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ApiChannelHandler.class);
     private static final Pattern VERSIONED = Pattern.compile("^/v(\\d+)\\.(\\d+)(/.*)$");
+    private static final Pattern STREAMED_PUT = Pattern.compile("^/containers/.+/archive$");
 
     private final Router router;
     private final ExecutorService workers;
@@ -45,10 +46,14 @@ final class ApiChannelHandler extends ChannelInboundHandlerAdapter {
                 startRequest(ctx, req);
             }
             if (msg instanceof HttpContent content && !discarding && body != null) {
-                body.append(content.content());
-                if (msg instanceof LastHttpContent) {
-                    body.finish();
-                    dispatch(ctx);
+                if (body.isStreaming()) {
+                    body.offer(content.content(), msg instanceof LastHttpContent);
+                } else {
+                    body.append(content.content());
+                    if (msg instanceof LastHttpContent) {
+                        body.finish();
+                        dispatch(ctx);
+                    }
                 }
             }
         } catch (Exception e) {
@@ -92,12 +97,29 @@ final class ApiChannelHandler extends ChannelInboundHandlerAdapter {
             }
             path = m.group(3);
         }
-        body = new RequestBody();
+        body = streams(req, path) ? RequestBody.streaming() : new RequestBody();
         current = new Exchange(ctx.channel(), req, body, path, () -> ctx.channel().eventLoop().execute(() -> {
             current = null;
             ctx.channel().config().setAutoRead(true);
             ctx.read();
         }));
+        if (body.isStreaming()) {
+            dispatch(ctx); // the route runs while the body arrives; the proxy pulls it on to the node
+        }
+    }
+
+    /**
+     * Calls whose body only passes through to one node ({@code docker cp} into a container, {@code docker build})
+     * are streamed instead of stored first.
+     */
+    private static boolean streams(HttpRequest req, String path) {
+        boolean hasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
+        if (!hasBody || HttpUtil.is100ContinueExpected(req)) {
+            return false;
+        }
+        String method = req.method().name();
+        return (method.equals("PUT") && STREAMED_PUT.matcher(path).matches())
+                || (method.equals("POST") && path.equals("/build"));
     }
 
     private void dispatch(ChannelHandlerContext ctx) {

@@ -12,8 +12,70 @@ import java.util.Arrays;
 /**
  * A request body as it arrives: kept in memory while small, spilled to a temporary file past
  * {@link #MEMORY_LIMIT} (image loads and build contexts can be gigabytes).
+ *
+ * <p>A <em>streaming</em> body (a call the manager only passes on to one node: {@code docker cp} in, {@code docker
+ * build}) is not stored: its chunks go to a {@link Sink} as they arrive, on the client's event loop, and the client is
+ * read only as fast as the sink takes them. Chunks that arrive before the sink is attached wait in a short queue.
  */
 public final class RequestBody implements Closeable {
+    /** Takes a streaming body's chunks, in order; {@code data} is the callee's to release. */
+    public interface Sink {
+        void chunk(ByteBuf data, boolean last);
+    }
+
+    private record Chunk(ByteBuf data, boolean last) { }
+
+    private final boolean streaming;
+    private final java.util.ArrayDeque<Chunk> waiting = new java.util.ArrayDeque<>();
+    private Sink sink;
+    private boolean lastSeen;
+    private boolean closed;
+
+    RequestBody() {
+        this(false);
+    }
+
+    private RequestBody(boolean streaming) {
+        this.streaming = streaming;
+    }
+
+    static RequestBody streaming() {
+        return new RequestBody(true);
+    }
+
+    public boolean isStreaming() {
+        return streaming;
+    }
+
+    /** A streaming body's next chunk (on the client's event loop). */
+    void offer(ByteBuf data, boolean last) {
+        lastSeen |= last;
+        if (closed) {
+            return;
+        }
+        if (sink != null) {
+            sink.chunk(data.retain(), last);
+        } else {
+            waiting.add(new Chunk(data.retain(), last));
+        }
+    }
+
+    /**
+     * Attaches the sink (on the client's event loop) and hands it what already arrived. Returns true if the whole
+     * body has now been passed on.
+     */
+    public boolean attach(Sink s) {
+        sink = s;
+        for (Chunk c; (c = waiting.poll()) != null; ) {
+            s.chunk(c.data(), c.last());
+        }
+        return lastSeen;
+    }
+
+    /** True once the last chunk has arrived. */
+    public boolean complete() {
+        return lastSeen;
+    }
     static final int MEMORY_LIMIT = 1 << 20;
     /** The largest JSON body a route reads into memory. */
     public static final int JSON_LIMIT = 8 << 20;
@@ -88,6 +150,10 @@ public final class RequestBody implements Closeable {
 
     @Override
     public void close() {
+        closed = true;
+        for (Chunk c; (c = waiting.poll()) != null; ) {
+            c.data().release();
+        }
         try {
             if (fileOut != null) {
                 fileOut.close();

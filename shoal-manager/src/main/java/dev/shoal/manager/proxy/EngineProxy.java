@@ -72,9 +72,10 @@ public final class EngineProxy {
         Channel client = ex.channel();
         HttpRequest request;
         ChunkedNioFile fileBody = null;
+        boolean streamed = ex.body().isStreaming();
         try {
             request = buildRequest(ex, pathAndQuery);
-            if (ex.body().length() > dev.shoal.manager.api.RequestBody.JSON_LIMIT) {
+            if (!streamed && ex.body().length() > dev.shoal.manager.api.RequestBody.JSON_LIMIT) {
                 fileBody = new ChunkedNioFile(ex.body().file().toFile());
             }
         } catch (IOException e) {
@@ -112,7 +113,10 @@ public final class EngineProxy {
                     Channel engine = f.channel();
                     ex.onClientGone(engine::close);
                     ex.onWritable(engine::read);
-                    if (file != null) {
+                    if (streamed) {
+                        engine.writeAndFlush(request);
+                        streamBody(ex, engine, backend);
+                    } else if (file != null) {
                         engine.write(request);
                         engine.writeAndFlush(new HttpChunkedInput(file));
                     } else {
@@ -120,6 +124,36 @@ public final class EngineProxy {
                     }
                     engine.read();
                 });
+    }
+
+    /**
+     * Passes a streaming request body on to the engine as it arrives (on the client's event loop, which is also the
+     * engine channel's): the client is read only while the engine's connection takes more, so a slow node slows the
+     * upload instead of filling the manager's memory.
+     */
+    private static void streamBody(Exchange ex, Channel engine, Backend backend) {
+        Channel client = ex.channel();
+        boolean[] done = {false};
+        backend.onWritable = () -> {
+            if (!done[0] && engine.isWritable()) {
+                client.read();
+            }
+        };
+        done[0] = ex.body().attach((data, last) -> {
+            if (!engine.isActive()) {
+                data.release();
+                return;
+            }
+            engine.writeAndFlush(last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
+            if (last) {
+                done[0] = true;
+            } else if (engine.isWritable()) {
+                client.read();
+            }
+        });
+        if (!done[0] && engine.isWritable()) {
+            client.read();
+        }
     }
 
     /** TLS towards the node, checking that its certificate names the address dialled. */
@@ -135,6 +169,18 @@ public final class EngineProxy {
         String uri = EngineClient.API + pathAndQuery;
         HttpRequest in = ex.request();
         HttpRequest out;
+        if (ex.body().isStreaming()) {
+            out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri);
+            copyHeaders(in.headers(), out.headers());
+            if (HttpUtil.isContentLengthSet(in)) {
+                HttpUtil.setContentLength(out, HttpUtil.getContentLength(in));
+            } else {
+                HttpUtil.setTransferEncodingChunked(out, true);
+            }
+            out.headers().set(HttpHeaderNames.HOST, "docker");
+            out.headers().set(HttpHeaderNames.CONNECTION, "close");
+            return out;
+        }
         long length = ex.body().length();
         if (length > dev.shoal.manager.api.RequestBody.JSON_LIMIT) {
             out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri);
@@ -175,6 +221,16 @@ public final class EngineProxy {
         private final Exchange ex;
         private boolean started;
         private boolean finished;
+        /** Called when the engine's connection takes writes again (a streaming upload resumes). */
+        Runnable onWritable;
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (onWritable != null) {
+                onWritable.run();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
 
         Backend(Exchange ex) {
             this.ex = ex;
