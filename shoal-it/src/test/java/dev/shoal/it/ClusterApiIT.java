@@ -107,6 +107,34 @@ class ClusterApiIT {
     }
 
     @Test
+    void saveJoinsImagesHeldOnDifferentNodesIntoOneArchive() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String a = "shoal-it-save-a-" + tag;
+        String b = "shoal-it-save-b-" + tag;
+        String srcA = names.next("save-src");
+        String srcB = names.next("save-src");
+        try {
+            docker.run("run", "--name", srcA, "-e", "constraint:node==node1", "busybox", "sh", "-c",
+                    "echo a > /which").assertOk();
+            docker.run("run", "--name", srcB, "-e", "constraint:node==node2", "busybox", "sh", "-c",
+                    "echo b > /which").assertOk();
+            docker.run("commit", srcA, a).assertOk();
+            docker.run("commit", srcB, b).assertOk();
+            Path archive = dir.resolve("both.tar");
+            docker.run("save", "-o", archive.toString(), a, b).assertOk();
+
+            // one engine that had neither loads the joined archive and has both, each whole
+            DockerCli node3 = DockerCli.engine("node3");
+            node3.run("load", "-i", archive.toString()).assertOk();
+            assertThat(node3.run("run", "--rm", a, "cat", "/which").assertOk().trimmed()).isEqualTo("a");
+            assertThat(node3.run("run", "--rm", b, "cat", "/which").assertOk().trimmed()).isEqualTo("b");
+        } finally {
+            docker.run("rm", "-f", srcA, srcB);
+            docker.run("rmi", "-f", a, b);
+        }
+    }
+
+    @Test
     void exportThenImportMakesARunnableImage() throws Exception {
         String source = names.next("export-src");
         docker.run("run", "--name", source, "busybox", "sh", "-c", "echo exported > /marker").assertOk();

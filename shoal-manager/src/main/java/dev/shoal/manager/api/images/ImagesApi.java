@@ -14,6 +14,7 @@ import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,28 +93,77 @@ public final class ImagesApi {
     }
 
     /**
-     * {@code docker save A B …}: one node must hold them all (the archive is that engine's); images on different
-     * nodes are refused with the nodes named, until archives are merged.
+     * {@code docker save A B …}: one node's archive when one node holds them all; otherwise each node saves the
+     * images it holds (fewest nodes first) and the archives are joined into one as they stream through.
      */
-    public void saveMany(Exchange ex) {
+    public void saveMany(Exchange ex) throws IOException {
         List<String> names = ex.params().getOrDefault("names", List.of());
         if (names.isEmpty()) {
             throw DockerException.badRequest("no images named (names=…)");
         }
-        List<dev.shoal.manager.dispatcher.NodeStatus> common = null;
+        Map<String, List<NodeStatus>> holding = new LinkedHashMap<>();
         for (String name : names) {
-            var holding = holders(name).stream().map(Cluster.NodeResult::node).toList();
-            if (holding.isEmpty()) {
+            var h = holders(name).stream().map(Cluster.NodeResult::node).toList();
+            if (h.isEmpty()) {
                 throw DockerException.noSuchImage(name);
             }
-            common = common == null ? new ArrayList<>(holding)
-                    : new ArrayList<>(common.stream().filter(holding::contains).toList());
+            holding.put(name, h);
         }
-        if (common.isEmpty()) {
-            throw new DockerException(501, "docker save of images held on different nodes is not supported by"
-                    + " Shoal yet: save them one node at a time (docker images --filter node=NAME shows where)");
+        // greedy cover: the node holding most of the images still unassigned, until all are
+        Map<NodeStatus, List<String>> plan = new LinkedHashMap<>();
+        Set<String> left = new LinkedHashSet<>(names);
+        while (!left.isEmpty()) {
+            Map<NodeStatus, List<String>> counts = new LinkedHashMap<>();
+            for (String name : left) {
+                for (NodeStatus n : holding.get(name)) {
+                    counts.computeIfAbsent(n, k -> new ArrayList<>()).add(name);
+                }
+            }
+            var best = counts.entrySet().stream().max((a, b) -> Integer.compare(a.getValue().size(),
+                    b.getValue().size())).orElseThrow();
+            plan.put(best.getKey(), best.getValue());
+            left.removeAll(best.getValue());
         }
-        cluster.proxy().forward(ex, common.get(0).record().address(), "/images/get" + ex.queryString());
+        if (plan.size() == 1) {
+            cluster.proxy().forward(ex, plan.keySet().iterator().next().record().address(),
+                    "/images/get" + ex.queryString());
+            return;
+        }
+        ResponseStream out = ex.stream(200, "application/x-tar");
+        try (var target = new java.io.BufferedOutputStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (!out.write(java.util.Arrays.copyOfRange(b, off, off + len))) {
+                    throw new IOException("the client went away");
+                }
+            }
+        }, 256 * 1024); ArchiveMerge merged = new ArchiveMerge(target)) {
+            for (var step : plan.entrySet()) {
+                StringBuilder q = new StringBuilder();
+                for (String name : step.getValue()) {
+                    q.append(q.isEmpty() ? "?" : "&").append("names=").append(Cluster.encode(name));
+                }
+                var res = cluster.engines().stream(step.getKey().record().address(), "/images/get" + q);
+                try (InputStream in = res.body()) {
+                    if (res.statusCode() != 200) {
+                        throw new IOException(step.getKey().name() + " answered " + res.statusCode() + ": "
+                                + new String(in.readAllBytes(), StandardCharsets.UTF_8).strip());
+                    }
+                    merged.add(in);
+                }
+            }
+        } catch (IOException e) {
+            // the head is sent: a broken archive (no end marker) is how the client learns it failed
+            ex.channel().close();
+            return;
+        } finally {
+            out.close();
+        }
     }
 
     /**
