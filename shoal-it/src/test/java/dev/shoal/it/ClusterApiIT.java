@@ -177,6 +177,14 @@ class ClusterApiIT {
         assertThat(Files.readString(dir.resolve("back.txt"))).isEqualTo("back\n");
         assertThat(docker.run("diff", name).assertOk().lines()).contains("A /tmp/hello.txt");
 
+        // a streamed upload to a container that does not exist is refused at once (the CLI words it as it does
+        // against one engine), and the manager keeps serving
+        DockerCli.Result missing = docker.run(Duration.ofSeconds(20), null, "cp", local.toString(),
+                "no-such-" + name + ":/tmp/");
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err()).contains("no such directory");
+        assertThat(docker.run("exec", name, "cat", "/tmp/hello.txt").assertOk().out()).isEqualTo("from the host\n");
+
         Path archive = dir.resolve("images.tar");
         docker.run("save", "-o", archive.toString(), "busybox", "hello-world").assertOk();
         assertThat(Files.size(archive)).isGreaterThan(100_000);

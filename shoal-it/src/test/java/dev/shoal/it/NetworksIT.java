@@ -62,6 +62,27 @@ class NetworksIT {
     }
 
     @Test
+    void pruneRemovesUnusedNetworksEverywhereAndKeepsUsedOnes() {
+        String unused = networkName("unused");
+        String used = networkName("used");
+        try {
+            docker.run("network", "create", unused).assertOk();
+            docker.run("network", "create", used).assertOk();
+            String c = names.next("user");
+            docker.run("run", "-d", "--name", c, "--net", used, "busybox", "sleep", "600").assertOk();
+
+            String out = docker.run("network", "prune", "-f").assertOk().out();
+            assertThat(out).contains(unused).doesNotContain(used);
+            assertThat(NODES).noneMatch(n -> onEngine(n, unused));
+            assertThat(NODES).allMatch(n -> onEngine(n, used));
+        } finally {
+            names.afterEach(null);
+            docker.run("network", "rm", unused);
+            docker.run("network", "rm", used);
+        }
+    }
+
+    @Test
     void aNodeThatLostItsCopyGetsItBack() {
         String net = networkName("heal");
         try {

@@ -174,6 +174,12 @@ class SchedulerIT {
         String name = names.next("cancel");
         runDetached(name, "-e", "constraint:node==node9", "busybox").assertOk();
         assertThat(status(name)).isEqualTo("Pending");
+        assertThat(docker.run("ps", "-a", "--filter", "status=pending", "--format", "{{.Names}}").assertOk().lines())
+                .contains(name);
+        String renamed = names.next("cancel-renamed");
+        docker.run("rename", name, renamed).assertOk();
+        assertThat(status(renamed)).isEqualTo("Pending");
+        docker.run("rename", renamed, name).assertOk();
 
         docker.run("rm", name).assertOk();
         assertThat(docker.run("ps", "-a", "-q", "--filter", "name=" + name).assertOk().trimmed()).isEmpty();

@@ -49,6 +49,17 @@ class VolumesIT {
     }
 
     @Test
+    void pruneRemovesUnusedVolumesOnEveryNode() {
+        String a = volumeName("prune");
+        String b = volumeName("prune");
+        docker.run("volume", "create", "node1/" + a).assertOk();
+        docker.run("volume", "create", "node3/" + b).assertOk();
+        String out = docker.run("volume", "prune", "-f").assertOk().out();
+        assertThat(out).contains(a, b);
+        assertThat(docker.run("volume", "ls", "--format", "{{.Name}}").assertOk().lines()).doesNotContain(a, b);
+    }
+
+    @Test
     void aVolumeGoesWhereItIsToldAndANameOnTwoNodesIsShownPerNode() {
         String pinned = volumeName("pinned");
         String ruled = volumeName("ruled");

@@ -137,8 +137,7 @@ public final class Placer {
         NodeStatus node = cluster.dispatcher().node(record.nodeId()).orElseThrow();
         EngineClient.Reply reply;
         try {
-            reply = cluster.engines().post(node.record().address(),
-                    "/containers/create?name=" + Cluster.encode(record.name()), dev.shoal.manager.api.JsonBody.bytes(spec));
+            reply = createOnEngine(node, record, spec);
         } catch (RuntimeException e) {
             forget(record);
             throw e;
@@ -209,8 +208,7 @@ public final class Placer {
         NodeStatus node = cluster.dispatcher().node(placed.nodeId()).orElseThrow();
         EngineClient.Reply reply;
         try {
-            reply = cluster.engines().post(node.record().address(),
-                    "/containers/create?name=" + Cluster.encode(placed.name()), dev.shoal.manager.api.JsonBody.bytes(spec));
+            reply = createOnEngine(node, placed, spec);
         } catch (RuntimeException e) {
             replace(placed, placed.unplaced("node " + node.name() + " could not create it: " + e.getMessage()));
             return false;
@@ -280,6 +278,11 @@ public final class Placer {
         return reply;
     }
 
+    private EngineClient.Reply createOnEngine(NodeStatus node, ContainerRecord rec, ObjectNode spec) {
+        return cluster.engines().post(node.record().address(),
+                "/containers/create?name=" + Cluster.encode(rec.name()), dev.shoal.manager.api.JsonBody.bytes(spec));
+    }
+
     /** A decision alone, nothing committed (a volume's node). */
     public Placement decide(Request r) {
         synchronized (lock) {
@@ -293,7 +296,7 @@ public final class Placer {
      */
     private Request withVolumes(Request r, List<String> volumes, List<NodeStatus> healthy) {
         for (String volume : volumes) {
-            List<NodeStatus> holding = dev.shoal.manager.api.volumes.VolumesApi.holders(cluster, healthy, volume);
+            List<NodeStatus> holding = dev.shoal.manager.api.NodeScoped.holders(cluster, healthy, "/volumes/", volume);
             if (!holding.isEmpty()) {
                 Set<String> ids = new HashSet<>();
                 holding.forEach(n -> ids.add(n.id()));

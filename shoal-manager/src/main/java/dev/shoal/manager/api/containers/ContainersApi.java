@@ -330,18 +330,7 @@ public final class ContainersApi {
         String target = newName.startsWith("/") ? newName.substring(1) : newName;
         Optional<ContainerRecord> waiting = pending(ref);
         if (waiting.isPresent()) {
-            ContainerRecord rec = waiting.get();
-            Optional<String> conflict = cluster.store().commit(Txn.builder()
-                    .requireValue(rec.key(), ClusterStore.toJson(rec))
-                    .requireAbsent(ContainerRecord.nameKey(target))
-                    .delete(ContainerRecord.nameKey(rec.name()))
-                    .put(ContainerRecord.nameKey(target), rec.swarmId())
-                    .put(rec.key(), ClusterStore.toJson(rec.withName(target)))
-                    .build());
-            if (conflict.isPresent()) {
-                throw cluster.containers().byName(target).isPresent() ? nameConflict(target)
-                        : DockerException.conflict("container " + ref + " changed meanwhile; try again");
-            }
+            renameRecord(waiting.get(), target); // no engine has it yet: the record is all there is
             ex.respondEmpty(204);
             return;
         }
@@ -349,15 +338,7 @@ public final class ContainersApi {
         freeStaleName(target);
         ContainerRecord rec = at.record();
         if (rec != null) {
-            Optional<String> conflict = cluster.store().commit(Txn.builder()
-                    .requireAbsent(ContainerRecord.nameKey(target))
-                    .delete(ContainerRecord.nameKey(rec.name()))
-                    .put(ContainerRecord.nameKey(target), rec.swarmId())
-                    .put(rec.key(), ClusterStore.toJson(rec.withName(target)))
-                    .build());
-            if (conflict.isPresent()) {
-                throw nameConflict(target);
-            }
+            renameRecord(rec, target);
         }
         EngineClient.Reply r = cluster.engines().post(at.node().record().address(),
                 "/containers/" + at.engineId() + "/rename?name=" + Cluster.encode(target), null);
@@ -372,6 +353,21 @@ public final class ContainersApi {
             throw r.asError();
         }
         ex.respondEmpty(204);
+    }
+
+    /** Moves a record and its name key to {@code target} in one transaction; 409 if the name is taken. */
+    private void renameRecord(ContainerRecord rec, String target) {
+        Optional<String> conflict = cluster.store().commit(Txn.builder()
+                .requireValue(rec.key(), ClusterStore.toJson(rec))
+                .requireAbsent(ContainerRecord.nameKey(target))
+                .delete(ContainerRecord.nameKey(rec.name()))
+                .put(ContainerRecord.nameKey(target), rec.swarmId())
+                .put(rec.key(), ClusterStore.toJson(rec.withName(target)))
+                .build());
+        if (conflict.isPresent()) {
+            throw cluster.containers().byName(target).isPresent() ? nameConflict(target)
+                    : DockerException.conflict("container " + rec.name() + " changed meanwhile; try again");
+        }
     }
 
     // ---- pass-through and exec --------------------------------------------------------------------------

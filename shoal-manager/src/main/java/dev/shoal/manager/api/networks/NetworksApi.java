@@ -7,6 +7,7 @@ import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.DockerException;
 import dev.shoal.manager.api.Exchange;
 import dev.shoal.manager.api.JsonBody;
+import dev.shoal.manager.api.NodeScoped;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
@@ -209,7 +210,7 @@ public final class NetworksApi {
             ex.respondJson(200, merged);
             return;
         }
-        Located at = locate(ref);
+        NodeScoped at = locate(ref);
         EngineClient.Reply r = cluster.engines().get(at.node().record().address(),
                 "/networks/" + Cluster.encode(at.name()) + ex.queryString());
         if (!r.ok()) {
@@ -221,26 +222,9 @@ public final class NetworksApi {
     }
 
     /** One node's network: {@code node/name}, or a name or ID only one node has. */
-    private record Located(NodeStatus node, String name) { }
-
-    private Located locate(String ref) {
-        int slash = ref.indexOf('/');
-        if (slash > 0) {
-            NodeStatus node = cluster.dispatcher().nodeByName(ref.substring(0, slash))
-                    .orElseThrow(() -> DockerException.notFound("network " + ref + " not found"));
-            return new Located(node, ref.substring(slash + 1));
-        }
-        var hits = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().get(
-                        n.record().address(), "/networks/" + Cluster.encode(ref)))
-                .stream().filter(r -> r.ok() && r.value().ok()).toList();
-        if (hits.isEmpty()) {
-            throw DockerException.notFound("network " + ref + " not found");
-        }
-        if (hits.size() > 1) {
-            throw DockerException.conflict("network " + ref + " exists on several nodes (" + String.join(", ",
-                    hits.stream().map(h -> h.node().name()).toList()) + "): name one as NODE/" + ref);
-        }
-        return new Located(hits.get(0).node(), hits.get(0).value().json().path("Name").asText(ref));
+    private NodeScoped locate(String ref) {
+        return NodeScoped.locate(cluster, ref, "/networks/", "network",
+                r -> DockerException.notFound("network " + r + " not found"));
     }
 
     // ---- remove, prune ----------------------------------------------------------------------------------
@@ -248,7 +232,7 @@ public final class NetworksApi {
     public void delete(Exchange ex, String ref) {
         Optional<NetworkRecord> rec = record(ref);
         if (rec.isEmpty()) {
-            Located at = locate(ref);
+            NodeScoped at = locate(ref);
             EngineClient.Reply r = cluster.engines().delete(at.node().record().address(),
                     "/networks/" + Cluster.encode(at.name()));
             if (!r.ok()) {
@@ -362,7 +346,7 @@ public final class NetworksApi {
         if (rec.isPresent()) {
             name = rec.get().name();
         } else if (ref.indexOf('/') > 0) {
-            Located net = locate(ref);
+            NodeScoped net = locate(ref);
             if (!net.node().id().equals(at.node().id())) {
                 throw DockerException.badRequest("network " + ref + " is on " + net.node().name() + ", container "
                         + container + " on " + at.node().name());

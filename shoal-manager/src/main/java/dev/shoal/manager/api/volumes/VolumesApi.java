@@ -7,6 +7,7 @@ import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.DockerException;
 import dev.shoal.manager.api.Exchange;
 import dev.shoal.manager.api.JsonBody;
+import dev.shoal.manager.api.NodeScoped;
 import dev.shoal.manager.api.Merged;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
@@ -36,9 +37,7 @@ public final class VolumesApi {
 
     /** The healthy nodes holding a volume of this name. */
     public static List<NodeStatus> holders(Cluster cluster, List<NodeStatus> nodes, String name) {
-        return cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
-                        "/volumes/" + Cluster.encode(name)))
-                .stream().filter(r -> r.ok() && r.value().ok()).map(Cluster.NodeResult::node).toList();
+        return NodeScoped.holders(cluster, nodes, "/volumes/", name);
     }
 
     public void list(Exchange ex) {
@@ -123,28 +122,13 @@ public final class VolumesApi {
     }
 
     /** One node's volume: {@code node/name}, or a name only one node has. */
-    private record Located(NodeStatus node, String name) { }
-
-    private Located locate(String ref) {
-        int slash = ref.indexOf('/');
-        if (slash > 0) {
-            NodeStatus node = cluster.dispatcher().nodeByName(ref.substring(0, slash))
-                    .orElseThrow(() -> DockerException.notFound("get " + ref + ": no such volume"));
-            return new Located(node, ref.substring(slash + 1));
-        }
-        List<NodeStatus> holding = holders(cluster, cluster.dispatcher().healthyNodes(), ref);
-        if (holding.isEmpty()) {
-            throw DockerException.notFound("get " + ref + ": no such volume");
-        }
-        if (holding.size() > 1) {
-            throw DockerException.conflict("volume " + ref + " exists on several nodes (" + String.join(", ",
-                    holding.stream().map(NodeStatus::name).toList()) + "): name one as NODE/" + ref);
-        }
-        return new Located(holding.get(0), ref);
+    private NodeScoped locate(String ref) {
+        return NodeScoped.locate(cluster, ref, "/volumes/", "volume",
+                r -> DockerException.notFound("get " + r + ": no such volume"));
     }
 
     public void inspect(Exchange ex, String ref) {
-        Located at = locate(ref);
+        NodeScoped at = locate(ref);
         EngineClient.Reply r = cluster.engines().get(at.node().record().address(),
                 "/volumes/" + Cluster.encode(at.name()));
         if (!r.ok()) {
@@ -162,7 +146,7 @@ public final class VolumesApi {
     }
 
     public void delete(Exchange ex, String ref) {
-        Located at = locate(ref);
+        NodeScoped at = locate(ref);
         EngineClient.Reply r = cluster.engines().delete(at.node().record().address(),
                 "/volumes/" + Cluster.encode(at.name()) + ex.queryString());
         if (!r.ok()) {
