@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shoal.manager.Cluster;
+import dev.shoal.manager.api.DockerException;
 import dev.shoal.manager.api.Exchange;
 import dev.shoal.manager.api.ResponseStream;
 import dev.shoal.manager.dispatcher.NodeStatus;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
+import java.time.Instant;
 import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -214,12 +217,76 @@ public final class SystemApi {
     }
 
     /**
-     * Merges every healthy node's event stream; each event names its node. A following stream (no {@code until})
-     * also takes in nodes that become healthy later, and ends when the client leaves.
+     * Every healthy node's events, each naming its node. What is already past (a {@code since} not in the
+     * future, or an {@code until}) is fetched from every node as a bounded query up to now (or {@code until})
+     * and written merged in time order ({@link EventOrder}); what is still to come is then followed from that
+     * instant on, each node's events relayed as they arrive. A following stream (no {@code until}) also takes
+     * in nodes that become healthy later, and ends when the client leaves.
      */
     public void events(Exchange ex) {
-        boolean follow = ex.param("until") == null;
+        OptionalLong since, until;
+        try {
+            since = EventOrder.parseTimestamp(ex.param("since"));
+            until = EventOrder.parseTimestamp(ex.param("until"));
+        } catch (IllegalArgumentException e) {
+            throw new DockerException(400, e.getMessage());
+        }
+        Instant clock = Instant.now();
+        long now = clock.getEpochSecond() * 1_000_000_000L + clock.getNano();
+        boolean past = until.isPresent() || since.isPresent() && since.getAsLong() <= now;
+        boolean live = until.isEmpty() || until.getAsLong() > now;
+        long pastUntil = until.isPresent() ? Math.min(until.getAsLong(), now) : now;
+        List<EventOrder.Event> earlier = past
+                ? pastEvents(withParam(ex.params(), "until", EventOrder.formatTimestamp(pastUntil)))
+                : List.of();
         ResponseStream out = ex.stream(200, "application/json");
+        for (EventOrder.Event e : earlier) {
+            if (!out.write(e.line())) {
+                out.close();
+                return;
+            }
+        }
+        if (live) {
+            // from just after the merged part: an event at exactly pastUntil was in it
+            Map<String, List<String>> params = past
+                    ? withParam(ex.params(), "since", EventOrder.formatTimestamp(pastUntil + 1)) : ex.params();
+            followEvents(ex, params, until.isEmpty(), out);
+        }
+        out.close();
+    }
+
+    /** Each healthy node's events for a bounded query, merged in time order; a node's refusal is the answer. */
+    private List<EventOrder.Event> pastEvents(Map<String, List<String>> params) {
+        String path = "/events" + query(params);
+        var results = cluster.fanOut(cluster.dispatcher().healthyNodes(),
+                n -> cluster.engines().get(n.record().address(), path));
+        List<List<EventOrder.Event>> perNode = new ArrayList<>();
+        for (var r : results) {
+            if (!r.ok()) {
+                continue; // unreachable right now: the others still answer, as in the following part
+            }
+            if (!r.value().ok()) {
+                throw r.value().asError();
+            }
+            List<EventOrder.Event> events = new ArrayList<>();
+            for (String line : new String(r.value().body(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    JsonNode ev = ClusterStore.JSON.readTree(line);
+                    events.add(new EventOrder.Event(EventOrder.nanosOf(ev), withNode(ev, r.node())));
+                } catch (IOException | ArithmeticException e) {
+                    // not an event: skipped, as the following part skips what it cannot read
+                }
+            }
+            perNode.add(events);
+        }
+        return EventOrder.merge(perNode);
+    }
+
+    /** Relays every healthy node's stream for {@code params}; {@code follow}: until the client leaves. */
+    private void followEvents(Exchange ex, Map<String, List<String>> params, boolean follow, ResponseStream out) {
         List<InputStream> open = new ArrayList<>();
         Map<String, Long> streaming = new java.util.concurrent.ConcurrentHashMap<>(); // node ID -> 0, or when it ended
         java.util.concurrent.Semaphore ended = new java.util.concurrent.Semaphore(0);
@@ -239,7 +306,8 @@ public final class SystemApi {
                         continue; // streaming now
                     }
                     // a node whose stream broke (it was down) resumes where it left off, not from the client's since
-                    String path = "/events" + (endedAt == null ? ex.queryString() : "?" + withSince(ex, endedAt));
+                    String path = "/events" + query(endedAt == null ? params
+                            : withParam(params, "since", Long.toString(endedAt)));
                     streaming.put(node.id(), 0L);
                     running++;
                     Thread.ofVirtual().name("events-" + node.name()).start(() -> {
@@ -262,18 +330,20 @@ public final class SystemApi {
                 break;
             }
         }
-        out.close();
     }
 
-    private static String withSince(Exchange ex, long epochSeconds) {
+    /** {@code params} with {@code key} set to {@code value} alone. */
+    private static Map<String, List<String>> withParam(Map<String, List<String>> params, String key, String value) {
+        Map<String, List<String>> copy = new java.util.LinkedHashMap<>(params);
+        copy.put(key, List.of(value));
+        return copy;
+    }
+
+    /** "?" and the encoded parameters, or "" when there are none. */
+    private static String query(Map<String, List<String>> params) {
         io.netty.handler.codec.http.QueryStringEncoder q = new io.netty.handler.codec.http.QueryStringEncoder("");
-        ex.params().forEach((k, vs) -> {
-            if (!k.equals("since")) {
-                vs.forEach(v -> q.addParam(k, v));
-            }
-        });
-        q.addParam("since", Long.toString(epochSeconds));
-        return q.toString().substring(1);
+        params.forEach((k, vs) -> vs.forEach(v -> q.addParam(k, v)));
+        return q.toString();
     }
 
     private void relayEvents(Exchange ex, NodeStatus node, String path, ResponseStream out, List<InputStream> open) {
@@ -305,7 +375,10 @@ public final class SystemApi {
     }
 
     private static byte[] withNode(String line, NodeStatus node) throws IOException {
-        JsonNode ev = ClusterStore.JSON.readTree(line);
+        return withNode(ClusterStore.JSON.readTree(line), node);
+    }
+
+    private static byte[] withNode(JsonNode ev, NodeStatus node) throws IOException {
         if (ev instanceof ObjectNode o) {
             ObjectNode n = o.putObject("node");
             n.put("Name", node.name());
