@@ -88,6 +88,32 @@ final class BenchCommand implements Runnable {
             return ms;
         }
 
+        /**
+         * Times two commands in turns (a, b, a, b, …) after 3 warm-up runs of each, so that drift on a shared machine
+         * (a cache warming, another process waking up) falls on both alike. Returns both sorted.
+         */
+        double[][] timeInTurns(String hostA, List<String> argsA, String hostB, List<String> argsB)
+                throws IOException, InterruptedException {
+            for (int i = 0; i < 3; i++) {
+                docker(hostA, argsA.toArray(String[]::new));
+                docker(hostB, argsB.toArray(String[]::new));
+            }
+            double[] a = new double[runs];
+            double[] b = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                long t0 = System.nanoTime();
+                docker(hostA, argsA.toArray(String[]::new));
+                long t1 = System.nanoTime();
+                docker(hostB, argsB.toArray(String[]::new));
+                long t2 = System.nanoTime();
+                a[i] = (t1 - t0) / 1e6;
+                b[i] = (t2 - t1) / 1e6;
+            }
+            Arrays.sort(a);
+            Arrays.sort(b);
+            return new double[][] {a, b};
+        }
+
         static double pct(double[] sorted, int p) {
             return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
         }
@@ -123,10 +149,11 @@ final class BenchCommand implements Runnable {
             Cli timer = new Cli();
             timer.runs = runs;
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("shoal-bench-");
+            java.nio.file.Path ctx = java.nio.file.Files.createDirectory(dir.resolve("context"));
             String container = "shoal-bench-cp-" + Long.toHexString(System.nanoTime());
             String tag = "shoal-bench-build:" + Long.toHexString(System.nanoTime());
             try {
-                java.nio.file.Files.writeString(dir.resolve("Dockerfile"),
+                java.nio.file.Files.writeString(ctx.resolve("Dockerfile"),
                         "FROM busybox\nRUN echo built > /built.txt\n");
                 java.nio.file.Path file = dir.resolve("payload.bin");
                 byte[] chunk = new byte[1 << 20];
@@ -136,15 +163,20 @@ final class BenchCommand implements Runnable {
                         out.write(chunk);
                     }
                 }
-                String ctx = dir.toString();
-                double[] buildM = timer.time(manager, "build", "-q", "--no-cache", "--build-arg",
-                        "constraint:node==node1", "-t", tag, ctx);
-                double[] buildE = timer.time(engine, "build", "-q", "--no-cache", "-t", tag, ctx);
+                double[][] build = timer.timeInTurns(
+                        manager, List.of("build", "-q", "--no-cache", "--build-arg", "constraint:node==node1", "-t", tag,
+                                ctx.toString()),
+                        engine, List.of("build", "-q", "--no-cache", "-t", tag, ctx.toString()));
+                double[] buildM = build[0];
+                double[] buildE = build[1];
                 Cli.docker(manager, "run", "-d", "--name", container, "-e", "constraint:node==node1", "busybox",
                         "sleep", "3600");
                 String id = Cli.docker(manager, "inspect", "--format", "{{.Id}}", container).strip();
-                double[] cpM = timer.time(manager, "cp", file.toString(), container + ":/tmp/payload.bin");
-                double[] cpE = timer.time(engine, "cp", file.toString(), id + ":/tmp/payload.bin");
+                double[][] cp = timer.timeInTurns(
+                        manager, List.of("cp", file.toString(), container + ":/tmp/payload.bin"),
+                        engine, List.of("cp", file.toString(), id + ":/tmp/payload.bin"));
+                double[] cpM = cp[0];
+                double[] cpE = cp[1];
                 System.out.printf(Locale.ROOT, "docker build --no-cache (small image): manager p50 %.1f ms p90 %.1f ms,"
                                 + " engine p50 %.1f ms p90 %.1f ms; docker cp 10 MB in: manager p50 %.1f ms p90 %.1f ms,"
                                 + " engine p50 %.1f ms p90 %.1f ms (%d runs each)%n",
@@ -161,12 +193,11 @@ final class BenchCommand implements Runnable {
                 } catch (IOException ignored) {
                     // not made
                 }
-                try (var files = java.nio.file.Files.list(dir)) {
-                    for (java.nio.file.Path f : files.toList()) {
+                try (var files = java.nio.file.Files.walk(dir)) {
+                    for (java.nio.file.Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                         java.nio.file.Files.delete(f);
                     }
                 }
-                java.nio.file.Files.delete(dir);
             }
             return 0;
         }

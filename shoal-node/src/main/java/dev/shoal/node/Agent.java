@@ -2,7 +2,6 @@ package dev.shoal.node;
 
 import dev.shoal.node.engine.EngineClient;
 import dev.shoal.node.proxy.EngineProxy;
-import dev.shoal.node.proxy.Listener;
 import dev.shoal.node.report.EngineReporter;
 import dev.shoal.node.report.NodeDescriptor;
 import dev.shoal.node.report.ReportSink;
@@ -44,26 +43,26 @@ public final class Agent implements AutoCloseable {
         String nodeId = NodeId.loadOrCreate(config.dataDir());
         if (config.insecureCluster()) {
             LOG.warn("--insecure-cluster: anyone who reaches {} controls this node's engine", config.advertise());
-            return start(config, nodeId, Listener.tcp(config.advertise()), new HttpReportSink(config.manager()));
+            return start(config, nodeId, null, new HttpReportSink(config.manager()));
         }
         ClusterTls tls = Enrollment.loadOrEnroll(config.tlsDir(), config.manager(), config.token(), nodeId,
                 config.advertise());
-        Listener listener = Listener.tls(config.advertise(), tls, ClusterTls.MANAGER_CN);
-        return start(config, nodeId, listener, new HttpReportSink(config.manager(), tls.sslContext()));
+        return start(config, nodeId, tls, new HttpReportSink(config.manager(), tls.sslContext()));
     }
 
-    private static Agent start(AgentConfig config, String nodeId, Listener listener, ReportSink sink)
+    /** {@code tls} null: plain TCP (--insecure-cluster). */
+    private static Agent start(AgentConfig config, String nodeId, ClusterTls tls, ReportSink sink)
             throws IOException {
-        HostPort advertised = listener.localAddress();
+        EngineProxy proxy = EngineProxy.start(config.advertise(), tls, ClusterTls.MANAGER_CN, config.engine());
+        HostPort advertised = proxy.localAddress();
         NodeDescriptor node = new NodeDescriptor(nodeId, config.name(), advertised.toString(), config.labels());
         EngineClient engine;
         try {
             engine = new EngineClient(config.engine());
         } catch (RuntimeException e) {
-            listener.close();
+            proxy.close();
             throw e;
         }
-        EngineProxy proxy = EngineProxy.start(listener, config.engine());
         LOG.info("node {} (id {}) serving engine {} on {}, manager {}",
                 node.name(), nodeId, config.engine(), advertised, config.manager());
         EngineReporter reporter = new EngineReporter(node, engine, sink).start();
@@ -76,7 +75,7 @@ public final class Agent implements AutoCloseable {
 
     /** The address the engine proxy listens on (the real port when port 0 was asked for). */
     public HostPort advertised() {
-        return proxy.listener().localAddress();
+        return proxy.localAddress();
     }
 
     /** Blocks until {@link #close()}. */

@@ -301,9 +301,9 @@ public final class EngineProxy {
             client.writeAndFlush(copy);
             finished = true;
             ex.onWritable(null);
-            client.pipeline().replace("api", "relay", new Relay(engine));
+            client.pipeline().replace("api", "relay", new Relay(engine, false));
             client.pipeline().remove(HttpServerCodec.class);
-            engine.pipeline().replace("backend", "relay", new Relay(client));
+            engine.pipeline().replace("backend", "relay", new Relay(client, true));
             engine.pipeline().remove("chunks");
             engine.pipeline().remove("http");
             client.config().setAutoRead(true);

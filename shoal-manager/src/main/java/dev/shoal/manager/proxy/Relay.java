@@ -16,10 +16,17 @@ import io.netty.handler.ssl.SslHandler;
  */
 final class Relay extends ChannelInboundHandlerAdapter {
     private final Channel peer;
+    private final boolean closeNotify;
     private boolean inputDone;
 
-    Relay(Channel peer) {
+    /**
+     * @param closeNotify whether a TLS peer's output ends with close_notify before the FIN (towards a Docker client);
+     *                    towards a node only the FIN, as close_notify would end both directions of the node's
+     *                    OpenSSL connection
+     */
+    Relay(Channel peer, boolean closeNotify) {
         this.peer = peer;
+        this.closeNotify = closeNotify;
     }
 
     @Override
@@ -58,7 +65,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
             inputDone = true;
             peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
                 if (peer instanceof DuplexChannel duplex && peer.isActive()) {
-                    shutdownOutput(duplex);
+                    shutdownOutput(duplex, closeNotify);
                 } else {
                     peer.close();
                 }
@@ -72,10 +79,10 @@ final class Relay extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
-    /** Ends the peer's output; over TLS, close_notify first (TLS 1.3 keeps the other direction open). */
-    private static void shutdownOutput(DuplexChannel peer) {
+    /** Ends the peer's output; over TLS to a client, close_notify first (TLS 1.3 keeps the other direction open). */
+    private static void shutdownOutput(DuplexChannel peer, boolean closeNotify) {
         SslHandler tls = peer.pipeline().get(SslHandler.class);
-        if (tls == null) {
+        if (tls == null || !closeNotify) {
             peer.shutdownOutput();
             return;
         }

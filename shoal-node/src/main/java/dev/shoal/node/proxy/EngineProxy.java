@@ -1,98 +1,232 @@
 package dev.shoal.node.proxy;
 
+import dev.shoal.node.HostPort;
 import dev.shoal.node.engine.EngineAddress;
+import dev.shoal.node.net.Transport;
+import dev.shoal.node.tls.ClusterTls;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslProvider;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Relays every connection accepted on the listener to the engine, byte for byte. It does not look at
- * the traffic and never acts on containers by itself.
+ * Relays every connection the manager opens to this node to the local engine, byte for byte, in both directions:
+ * it does not look at the traffic and never acts on containers by itself. Over mutual TLS (the cluster CA; only the
+ * manager's certificate is let through) unless the cluster is insecure.
+ *
+ * <p>Event-driven on Netty (BoringSSL for TLS where it loads): each side is read only while the other side's
+ * connection takes more (back-pressure), what one read brings is written to the other side in one go, and
+ * half-close passes through (the end of one direction ends the other side's output, the opposite direction keeps
+ * flowing; Docker's attach and exec depend on it).
  */
 public final class EngineProxy implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineProxy.class);
+    private static final int HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
-    private final Listener listener;
-    private final EngineAddress engine;
-    private final Set<Relay> relays = ConcurrentHashMap.newKeySet();
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final HostPort bound;
+    private final Set<Channel> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private EngineProxy(Listener listener, EngineAddress engine) {
-        this.listener = listener;
-        this.engine = engine;
+    private EngineProxy(EventLoopGroup group, Channel server, HostPort bound) {
+        this.group = group;
+        this.server = server;
+        this.bound = bound;
     }
 
-    /** Starts accepting on {@code listener} (on a virtual thread) and relaying to {@code engine}. */
-    public static EngineProxy start(Listener listener, EngineAddress engine) {
-        EngineProxy proxy = new EngineProxy(listener, engine);
-        Thread.ofVirtual().name("engine-proxy-accept").start(proxy::acceptLoop);
-        return proxy;
-    }
-
-    public Listener listener() {
-        return listener;
-    }
-
-    private void acceptLoop() {
-        while (!closed) {
-            Duplex client;
-            try {
-                client = listener.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.warn("engine proxy stopped accepting: {}", e.toString());
-                }
-                return;
-            }
-            Thread.ofVirtual().name("engine-proxy-connect").start(() -> connect(client));
-        }
-    }
-
-    private void connect(Duplex client) {
+    /**
+     * Listens on {@code address} and relays to {@code engine}. With {@code tls}, a connection gets through only with
+     * a certificate from the cluster CA naming {@code peerCommonName}; with null, plain TCP (--insecure-cluster).
+     */
+    public static EngineProxy start(HostPort address, ClusterTls tls, String peerCommonName, EngineAddress engine)
+            throws IOException {
+        SslContext context = tls == null ? null : serverContext(tls);
+        EventLoopGroup group = Transport.newEventLoops(2);
+        EngineProxy[] self = new EngineProxy[1];
+        Channel server;
         try {
-            client.establish();
-        } catch (IOException e) {
-            LOG.warn("refused a connection to the engine proxy: {}", e.getMessage());
-            try {
-                client.close();
-            } catch (IOException ignored) {
-                // closing a connection we refuse
-            }
-            return;
+            server = new ServerBootstrap()
+                    .group(group)
+                    .channel(Transport.tcpServerChannel())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .option(ChannelOption.SO_BACKLOG, 128)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            if (context != null) {
+                                SslHandler handler = context.newHandler(ch.alloc());
+                                handler.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
+                                ch.pipeline().addLast("tls", handler);
+                            }
+                            ch.pipeline().addLast("front", self[0].new Front(engine, peerCommonName, context != null));
+                        }
+                    })
+                    .bind(address.toSocketAddress())
+                    .syncUninterruptibly()
+                    .channel();
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
-        Duplex upstream;
-        try {
-            upstream = Duplex.of(SocketChannel.open(engine.socketAddress()));
-        } catch (IOException e) {
-            LOG.debug("cannot connect to engine {}: {}", engine, e.toString());
-            try {
-                client.close();
-            } catch (IOException ignored) {
-                // closing a connection we cannot serve
-            }
-            return;
-        }
-        Relay relay = new Relay(client, upstream, relays::remove);
-        relays.add(relay);
-        relay.start();
-        if (closed) {
-            relay.close();
-        }
+        HostPort bound = address.withPort(((InetSocketAddress) server.localAddress()).getPort());
+        self[0] = new EngineProxy(group, server, bound);
+        return self[0];
     }
 
-    /** Number of connections being relayed now. */
+    /** TLS 1.3 with a required client certificate chaining to the cluster CA. */
+    private static SslContext serverContext(ClusterTls tls) throws SSLException {
+        return SslContextBuilder.forServer(tls.key(), tls.cert(), tls.ca())
+                .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+                .trustManager(tls.ca())
+                .clientAuth(ClientAuth.REQUIRE)
+                .protocols(ClusterTls.PROTOCOL)
+                .build();
+    }
+
+    /** The address actually bound (the real port when 0 was asked for). */
+    public HostPort localAddress() {
+        return bound;
+    }
+
+    /** Number of manager connections being relayed now. */
     public int activeConnections() {
-        return relays.size();
+        return (int) open.stream().filter(ch -> ch.parent() != null && ch.pipeline().get(Pipe.class) != null).count();
     }
 
     /** Stops accepting and drops the open connections. Containers are not touched. */
-    @Override public void close() throws IOException {
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
         closed = true;
-        listener.close();
-        relays.forEach(Relay::close);
+        server.close().syncUninterruptibly();
+        open.forEach(Channel::close);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        open.clear();
+    }
+
+    /**
+     * The manager's side of one connection until the engine is connected: waits for the TLS handshake (and checks the
+     * peer), dials the engine, then hands both channels to a {@link Pipe} each.
+     */
+    private final class Front extends ChannelInboundHandlerAdapter {
+        private final EngineAddress engine;
+        private final String peerCommonName;
+        private final boolean tls;
+
+        Front(EngineAddress engine, String peerCommonName, boolean tls) {
+            this.engine = engine;
+            this.peerCommonName = peerCommonName;
+            this.tls = tls;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            if (closed) {
+                ctx.close();
+                return;
+            }
+            open.add(ctx.channel());
+            ctx.channel().closeFuture().addListener(f -> open.remove(ctx.channel()));
+            if (tls) {
+                ctx.read(); // the handshake; the TLS handler reads on by itself until it is done
+            } else {
+                connectEngine(ctx);
+            }
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                if (!done.isSuccess()) {
+                    LOG.debug("refused a connection from {}: {}", ctx.channel().remoteAddress(), done.cause().toString());
+                    ctx.close();
+                    return;
+                }
+                try {
+                    checkPeer(ctx.pipeline().get(SslHandler.class));
+                } catch (SSLPeerUnverifiedException e) {
+                    LOG.warn("refused a connection from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+                    ctx.close();
+                    return;
+                }
+                connectEngine(ctx);
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        private void checkPeer(SslHandler handler) throws SSLPeerUnverifiedException {
+            Certificate[] chain = handler.engine().getSession().getPeerCertificates();
+            String cn = chain.length > 0 && chain[0] instanceof X509Certificate leaf ? ClusterTls.commonName(leaf) : "";
+            if (!cn.equals(peerCommonName)) {
+                throw new SSLPeerUnverifiedException("client certificate names \"" + cn + "\", want \""
+                        + peerCommonName + "\"");
+            }
+        }
+
+        private void connectEngine(ChannelHandlerContext ctx) {
+            Channel front = ctx.channel();
+            Pipe frontPipe = new Pipe();
+            front.pipeline().replace(this, "pipe", frontPipe); // bytes that arrive meanwhile wait in the pipe
+            SocketAddress to = engine.isUnix() ? Transport.unixAddress(engine.uri().getPath())
+                    : engine.socketAddress();
+            new Bootstrap()
+                    .group(front.eventLoop())
+                    .channel(engine.isUnix() ? Transport.unixChannel() : Transport.tcpChannel())
+                    .option(ChannelOption.AUTO_READ, false)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                    .handler(new Pipe())
+                    .connect(to)
+                    .addListener((ChannelFutureListener) f -> {
+                        if (!f.isSuccess()) {
+                            LOG.debug("cannot connect to engine {}: {}", engine, f.cause().toString());
+                            front.close();
+                            return;
+                        }
+                        Channel back = f.channel();
+                        open.add(back);
+                        back.closeFuture().addListener(c -> open.remove(back));
+                        Pipe backPipe = back.pipeline().get(Pipe.class);
+                        backPipe.join(back, front);
+                        frontPipe.join(front, back);
+                    });
+        }
     }
 }

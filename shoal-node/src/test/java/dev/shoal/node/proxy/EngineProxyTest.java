@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.shoal.node.HostPort;
 import dev.shoal.node.testing.EchoThenByeEngine;
+import dev.shoal.node.tls.ClusterTls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,7 +31,7 @@ class EngineProxyTest {
 
     @BeforeEach void startEngineAndProxy() throws IOException {
         engine = new EchoThenByeEngine(dir.resolve("engine.sock"));
-        proxy = EngineProxy.start(Listener.tcp(new HostPort("127.0.0.1", 0)), engine.address());
+        proxy = EngineProxy.start(new HostPort("127.0.0.1", 0), null, ClusterTls.MANAGER_CN, engine.address());
     }
 
     @AfterEach void stop() throws IOException {
@@ -39,7 +40,7 @@ class EngineProxyTest {
     }
 
     private SocketChannel connect() throws IOException {
-        HostPort at = proxy.listener().localAddress();
+        HostPort at = proxy.localAddress();
         return SocketChannel.open(new InetSocketAddress(at.host(), at.port()));
     }
 

@@ -9,6 +9,7 @@ import dev.shoal.node.tls.ClusterTls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +31,8 @@ class TlsEngineProxyTest {
 
     @BeforeEach void start() throws IOException {
         engine = new EchoThenByeEngine(dir.resolve("engine.sock"));
-        Listener listener = Listener.tls(new HostPort("127.0.0.1", 0), ca.issue("nodeid0123456789"),
-                ClusterTls.MANAGER_CN);
-        proxy = EngineProxy.start(listener, engine.address());
+        proxy = EngineProxy.start(new HostPort("127.0.0.1", 0), ca.issue("nodeid0123456789"), ClusterTls.MANAGER_CN,
+                engine.address());
     }
 
     @AfterEach void stop() throws IOException {
@@ -40,15 +40,45 @@ class TlsEngineProxyTest {
         engine.close();
     }
 
+    /** The manager half-closes towards a node with a bare FIN (no close_notify), as its relay does for exec/attach. */
     @Test void theManagersCertificateIsRelayedIncludingHalfClose() throws IOException {
-        try (SSLSocket client = connect(ca.issue(ClusterTls.MANAGER_CN).sslContext())) {
+        HostPort at = proxy.localAddress();
+        try (Socket tcp = new Socket(at.host(), at.port());
+             SSLSocket client = (SSLSocket) ca.issue(ClusterTls.MANAGER_CN).sslContext().getSocketFactory()
+                     .createSocket(tcp, at.host(), at.port(), false)) {
+            client.setEnabledProtocols(new String[] {ClusterTls.PROTOCOL});
             client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
             client.getOutputStream().flush();
             assertThat(new String(client.getInputStream().readNBytes(5), StandardCharsets.US_ASCII)).isEqualTo("hello");
 
-            client.shutdownOutput();
+            tcp.shutdownOutput();
 
-            assertThat(readToEnd(client.getInputStream())).isEqualTo("bye");
+            assertThat(new String(client.getInputStream().readNBytes(3), StandardCharsets.US_ASCII)).isEqualTo("bye");
+        }
+    }
+
+    @Test void megabytesCrossTheTlsRelayIntactBothWays() throws Exception {
+        byte[] payload = new byte[4 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(payload);
+        HostPort at = proxy.localAddress();
+        try (Socket tcp = new Socket(at.host(), at.port());
+             SSLSocket client = (SSLSocket) ca.issue(ClusterTls.MANAGER_CN).sslContext().getSocketFactory()
+                     .createSocket(tcp, at.host(), at.port(), false)) {
+            client.setEnabledProtocols(new String[] {ClusterTls.PROTOCOL});
+            client.startHandshake();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    client.getOutputStream().write(payload);
+                    client.getOutputStream().flush();
+                    tcp.shutdownOutput();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            byte[] echoed = client.getInputStream().readNBytes(payload.length + 3);
+            writer.join();
+            assertThat(java.util.Arrays.copyOf(echoed, payload.length)).isEqualTo(payload);
+            assertThat(new String(echoed, payload.length, 3, StandardCharsets.US_ASCII)).isEqualTo("bye");
         }
     }
 
@@ -80,7 +110,7 @@ class TlsEngineProxyTest {
     }
 
     private SSLSocket connect(SSLContext context) throws IOException {
-        HostPort at = proxy.listener().localAddress();
+        HostPort at = proxy.localAddress();
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(at.host(), at.port());
         socket.setEnabledProtocols(new String[] {ClusterTls.PROTOCOL});
         return socket;

@@ -1,4 +1,4 @@
-package dev.shoal.manager.api;
+package dev.shoal.node.net;
 
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;

@@ -1,4 +1,4 @@
-package dev.shoal.manager.api;
+package dev.shoal.node.net;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
