@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * The {@code node} filter classic Swarm added to list endpoints ({@code docker ps --filter node=node1},
@@ -24,6 +25,15 @@ import java.util.TreeSet;
 public record NodeFilter(List<NodeStatus> nodes, String query) {
 
     public static NodeFilter of(Cluster cluster, Exchange ex) {
+        return of(cluster, ex, filters -> false);
+    }
+
+    /**
+     * As {@link #of(Cluster, Exchange)}, and {@code rewrite} may change the other filters the engines will see
+     * (in place, on the parsed {@code filters} object); it answers whether it changed anything. It is not called
+     * when there are no filters or they are malformed (the engines answer a bad filter themselves).
+     */
+    public static NodeFilter of(Cluster cluster, Exchange ex, Predicate<ObjectNode> rewrite) {
         List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
         String filters = ex.param("filters");
         if (filters == null || filters.isBlank()) {
@@ -40,17 +50,15 @@ public record NodeFilter(List<NodeStatus> nodes, String query) {
             return new NodeFilter(healthy, ex.rawQuery());
         }
         JsonNode wanted = parsed.remove("node");
-        if (wanted == null) {
+        boolean changed = rewrite.test(parsed);
+        if (wanted == null && !changed) {
             return new NodeFilter(healthy, ex.rawQuery());
         }
-        Set<String> values = new TreeSet<>();
-        if (wanted.isArray()) {
-            wanted.forEach(v -> values.add(v.asText()));
-        } else {
-            wanted.fieldNames().forEachRemaining(values::add);
+        List<NodeStatus> chosen = healthy;
+        if (wanted != null) {
+            Set<String> values = new TreeSet<>(values(wanted));
+            chosen = healthy.stream().filter(n -> values.contains(n.name()) || values.contains(n.id())).toList();
         }
-        List<NodeStatus> chosen = healthy.stream()
-                .filter(n -> values.contains(n.name()) || values.contains(n.id())).toList();
         List<String> params = new ArrayList<>();
         for (Map.Entry<String, List<String>> p : ex.params().entrySet()) {
             if (p.getKey().equals("filters")) {
@@ -64,6 +72,20 @@ public record NodeFilter(List<NodeStatus> nodes, String query) {
             }
         }
         return new NodeFilter(chosen, String.join("&", params));
+    }
+
+    /** A filter's values, from either JSON shape: {@code ["v", …]} or {@code {"v": true, …}}. */
+    public static List<String> values(JsonNode filter) {
+        List<String> values = new ArrayList<>();
+        if (filter == null) {
+            return values;
+        }
+        if (filter.isArray()) {
+            filter.forEach(v -> values.add(v.asText()));
+        } else {
+            filter.fieldNames().forEachRemaining(values::add);
+        }
+        return values;
     }
 
     /** {@code ?query}, or nothing. */

@@ -50,7 +50,7 @@ public final class ContainersApi {
     public void list(Exchange ex) {
         Map<String, List<String>> filters = filters(ex.param("filters"));
         boolean onlyPending = List.of(PendingViews.STATE).equals(filters.get("status"));
-        NodeFilter scope = NodeFilter.of(cluster, ex);
+        NodeFilter scope = NodeFilter.of(cluster, ex, this::networkIdsAsNames);
         List<NodeStatus> nodes = onlyPending ? List.of() : scope.nodes();
         var results = cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
                 "/containers/json" + scope.suffix()));
@@ -82,6 +82,32 @@ public final class ContainersApi {
             all = all.subList(0, n);
         }
         ex.respondJson(200, all);
+    }
+
+    /**
+     * {@code --filter network=ID} with the ID of a network made through the manager: each engine knows its copy
+     * by the same name but by its own ID, so the cluster ID is sent as the name.
+     */
+    private boolean networkIdsAsNames(ObjectNode filters) {
+        List<String> wanted = NodeFilter.values(filters.get("network"));
+        if (wanted.isEmpty()) {
+            return false;
+        }
+        Map<String, String> nameById = new java.util.HashMap<>();
+        for (var net : dev.shoal.manager.api.networks.NetworksApi.records(cluster)) {
+            nameById.put(net.id(), net.name());
+        }
+        boolean changed = false;
+        ObjectNode rewritten = ClusterStore.JSON.createObjectNode();
+        for (String v : wanted) {
+            String name = nameById.get(v);
+            changed |= name != null;
+            rewritten.put(name != null ? name : v, true);
+        }
+        if (changed) {
+            filters.set("network", rewritten);
+        }
+        return changed;
     }
 
     /** The {@code filters} query parameter, in either of its JSON shapes ({"k":["v"]} or {"k":{"v":true}}). */

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,11 +33,26 @@ public final class ImagesApi {
         this.cluster = cluster;
     }
 
+    /**
+     * {@code docker images} over every node, one entry per image ID. {@code before=}/{@code since=} name an image
+     * that some nodes may not hold (their engines would answer 404): the manager resolves it where it is, takes
+     * those filters out of the engines' query and keeps the images created strictly before (after) it.
+     */
     public void list(Exchange ex) {
-        NodeFilter scope = NodeFilter.of(cluster, ex);
+        List<String> before = new ArrayList<>();
+        List<String> since = new ArrayList<>();
+        NodeFilter scope = NodeFilter.of(cluster, ex, filters -> {
+            before.addAll(NodeFilter.values(filters.remove("before")));
+            since.addAll(NodeFilter.values(filters.remove("since")));
+            return !before.isEmpty() || !since.isEmpty();
+        });
+        // as an engine does: several values are ANDed (the oldest `before`, the newest `since`)
+        Instant beforeTime = before.stream().map(this::createdOf).min(Instant::compareTo).orElse(null);
+        Instant sinceTime = since.stream().map(this::createdOf).max(Instant::compareTo).orElse(null);
         var results = cluster.fanOut(scope.nodes(), n -> cluster.engines().get(
                 n.record().address(), "/images/json" + scope.suffix()));
         Map<String, ObjectNode> byId = new LinkedHashMap<>();
+        Map<String, NodeStatus> nodeById = new LinkedHashMap<>();
         for (var r : results) {
             if (!r.ok() || !r.value().ok()) {
                 if (r.ok() && r.value().status() == 400) {
@@ -49,15 +65,71 @@ public final class ImagesApi {
                 ObjectNode known = byId.get(id);
                 if (known == null) {
                     byId.put(id, (ObjectNode) image);
+                    nodeById.put(id, r.node());
                 } else {
                     union(known, image, "RepoTags");
                     union(known, image, "RepoDigests");
                 }
             }
         }
-        List<ObjectNode> all = new ArrayList<>(byId.values());
+        List<ObjectNode> all = new ArrayList<>();
+        for (ObjectNode image : byId.values()) {
+            String id = image.path("Id").asText();
+            if (createdWithin(image, nodeById.get(id), sinceTime, beforeTime)) {
+                all.add(image);
+            }
+        }
         all.sort((a, b) -> Long.compare(b.path("Created").asLong(), a.path("Created").asLong()));
         ex.respondJson(200, all);
+    }
+
+    /** When the image {@code ref} was created, from a node holding it; 404 as an engine answers when none does. */
+    private Instant createdOf(String ref) {
+        var holders = holders(Cluster.encode(ref));
+        if (holders.isEmpty()) {
+            throw DockerException.noSuchImage(ref);
+        }
+        return created(holders.get(0).value().json(), ref);
+    }
+
+    private static Instant created(JsonNode inspect, String ref) {
+        try {
+            return Instant.parse(inspect.path("Created").asText());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new DockerException(500, "image " + ref + " has no creation time: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether a listed image was created strictly after {@code since} and strictly before {@code before} (either
+     * may be null). Lists give whole seconds; an image in the same second as a bound is inspected on its node.
+     */
+    private boolean createdWithin(JsonNode image, NodeStatus node, Instant since, Instant before) {
+        long secs = image.path("Created").asLong();
+        Instant exact = null;
+        for (int i = 0; i < 2; i++) {
+            Instant bound = i == 0 ? since : before;
+            if (bound == null) {
+                continue;
+            }
+            long cmp = Long.compare(secs, bound.getEpochSecond());
+            if (cmp == 0) {
+                if (exact == null) {
+                    String id = image.path("Id").asText();
+                    EngineClient.Reply r = cluster.engines().get(node.record().address(),
+                            "/images/" + Cluster.encode(id) + "/json");
+                    if (!r.ok()) {
+                        return false; // removed meanwhile
+                    }
+                    exact = created(r.json(), id);
+                }
+                cmp = exact.compareTo(bound);
+            }
+            if (i == 0 ? cmp <= 0 : cmp >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void union(ObjectNode into, JsonNode from, String field) {
