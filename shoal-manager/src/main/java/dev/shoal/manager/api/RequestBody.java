@@ -21,6 +21,10 @@ public final class RequestBody implements Closeable {
     /** Takes a streaming body's chunks, in order; {@code data} is the callee's to release. */
     public interface Sink {
         void chunk(ByteBuf data, boolean last);
+
+        /** The chunks of one wake-up have all been handed over: a good moment to flush them on together. */
+        default void readComplete() {
+        }
     }
 
     private record Chunk(ByteBuf data, boolean last) { }
@@ -70,6 +74,13 @@ public final class RequestBody implements Closeable {
             s.chunk(c.data(), c.last());
         }
         return lastSeen;
+    }
+
+    /** The client's socket has no more to read for now (on the client's event loop). */
+    void readComplete() {
+        if (sink != null && !closed) {
+            sink.readComplete();
+        }
     }
 
     /** True once the last chunk has arrived. */

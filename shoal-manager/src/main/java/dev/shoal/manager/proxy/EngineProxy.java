@@ -53,6 +53,8 @@ public final class EngineProxy {
 
     private final EventLoopGroup group;
     private final SslContext tls;
+    private final NodeConnections pool = new NodeConnections();
+    private static final long STREAMED_MAX_IDLE_MILLIS = 2000;
 
     /**
      * @param tls the manager's client certificate, trusting only the cluster CA; null talks plain TCP to nodes
@@ -69,23 +71,44 @@ public final class EngineProxy {
      */
     public void forward(Exchange ex, String address, String pathAndQuery) {
         ex.markProxied();
-        Channel client = ex.channel();
-        HttpRequest request;
-        ChunkedNioFile fileBody = null;
+        ex.channel().eventLoop().execute(() -> send(ex, address, pathAndQuery, true));
+    }
+
+    /**
+     * Sends the call on a kept-alive connection to the node when one is free and the call may use one (not an upgrade),
+     * else on a new one. A kept-alive connection the node closed just as it was taken is retried once on a new
+     * connection (nothing of the call reached the engine); a body still arriving cannot be sent again, so it takes
+     * only a connection used within the last {@value #STREAMED_MAX_IDLE_MILLIS} ms (an idle connection keeps a read
+     * pending, so one the node closed leaves the pool at once). Runs on the client's loop.
+     */
+    private void send(Exchange ex, String address, String pathAndQuery, boolean mayReuse) {
         boolean streamed = ex.body().isStreaming();
+        boolean reusable = !ex.isUpgrade();
+        HttpRequest request;
+        ChunkedNioFile file = null;
         try {
-            request = buildRequest(ex, pathAndQuery);
+            request = buildRequest(ex, pathAndQuery, reusable);
             if (!streamed && ex.body().length() > dev.shoal.manager.api.RequestBody.JSON_LIMIT) {
-                fileBody = new ChunkedNioFile(ex.body().file().toFile());
+                file = new ChunkedNioFile(ex.body().file().toFile());
             }
         } catch (IOException e) {
             ex.respondError(500, "cannot forward request body: " + e.getMessage());
             return;
         }
-        final ChunkedNioFile file = fileBody;
+        Channel client = ex.channel();
+        // a body still arriving cannot be sent twice: only a connection the node used a moment ago is taken for it
+        Channel pooled = reusable && mayReuse ? pool.take(client.eventLoop(), address,
+                streamed ? STREAMED_MAX_IDLE_MILLIS : NodeConnections.IDLE_SECONDS * 1000L) : null;
+        Backend backend = new Backend(ex, reusable ? address : null,
+                pooled == null || streamed ? null : () -> send(ex, address, pathAndQuery, false));
+        if (pooled != null) {
+            pooled.pipeline().addLast("backend", backend);
+            start(ex, pooled, backend, request, file);
+            return;
+        }
+        final ChunkedNioFile body = file;
         String host = address.substring(0, address.lastIndexOf(':'));
         int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-        Backend backend = new Backend(ex);
         new Bootstrap()
                 .group(client.eventLoop())
                 .channel(dev.shoal.manager.api.ApiServer.clientChannelType())
@@ -110,49 +133,76 @@ public final class EngineProxy {
                         ex.respondError(502, "node at " + address + " is unreachable: " + f.cause().getMessage());
                         return;
                     }
-                    Channel engine = f.channel();
-                    ex.onClientGone(engine::close);
-                    ex.onWritable(engine::read);
-                    if (streamed) {
-                        engine.writeAndFlush(request);
-                        streamBody(ex, engine, backend);
-                    } else if (file != null) {
-                        engine.write(request);
-                        engine.writeAndFlush(new HttpChunkedInput(file));
-                    } else {
-                        engine.writeAndFlush(request);
-                    }
-                    engine.read();
+                    start(ex, f.channel(), backend, request, body);
                 });
+    }
+
+    /** Writes the call to the engine's connection and starts reading the answer. */
+    private static void start(Exchange ex, Channel engine, Backend backend, HttpRequest request, ChunkedNioFile file) {
+        ex.onClientGone(() -> {
+            if (!backend.finished) {
+                engine.close();
+            }
+        });
+        ex.onWritable(() -> {
+            if (!backend.finished) {
+                engine.read();
+            }
+        });
+        ChannelFutureListener sent = f -> backend.requestSent = f.isSuccess();
+        if (ex.body().isStreaming()) {
+            engine.writeAndFlush(request);
+            streamBody(ex, engine, backend);
+        } else if (file != null) {
+            engine.write(request);
+            engine.writeAndFlush(new HttpChunkedInput(file)).addListener(sent);
+        } else {
+            engine.writeAndFlush(request).addListener(sent);
+        }
+        engine.read();
     }
 
     /**
      * Passes a streaming request body on to the engine as it arrives (on the client's event loop, which is also the
-     * engine channel's): the client is read only while the engine's connection takes more, so a slow node slows the
-     * upload instead of filling the manager's memory.
+     * engine channel's): the client is read while the engine's connection takes more and not otherwise, so a slow node
+     * slows the upload instead of filling the manager's memory. What one wake-up reads goes on in one flush.
      */
     private static void streamBody(Exchange ex, Channel engine, Backend backend) {
         Channel client = ex.channel();
         boolean[] done = {false};
         backend.onWritable = () -> {
             if (!done[0] && engine.isWritable()) {
-                client.read();
+                client.config().setAutoRead(true);
             }
         };
-        done[0] = ex.body().attach((data, last) -> {
-            if (!engine.isActive()) {
-                data.release();
-                return;
+        done[0] = ex.body().attach(new dev.shoal.manager.api.RequestBody.Sink() {
+            @Override
+            public void chunk(io.netty.buffer.ByteBuf data, boolean last) {
+                if (!engine.isActive()) {
+                    data.release();
+                    return;
+                }
+                if (last) {
+                    done[0] = true;
+                    client.config().setAutoRead(false); // the next request waits until this answer is sent
+                    engine.writeAndFlush(new DefaultLastHttpContent(data))
+                            .addListener((ChannelFutureListener) f -> backend.requestSent = f.isSuccess());
+                } else {
+                    engine.write(new DefaultHttpContent(data));
+                }
             }
-            engine.writeAndFlush(last ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
-            if (last) {
-                done[0] = true;
-            } else if (engine.isWritable()) {
-                client.read();
+
+            @Override
+            public void readComplete() {
+                engine.flush();
+                if (!done[0] && !engine.isWritable()) {
+                    client.config().setAutoRead(false);
+                }
             }
         });
-        if (!done[0] && engine.isWritable()) {
-            client.read();
+        engine.flush();
+        if (!done[0]) {
+            client.config().setAutoRead(engine.isWritable());
         }
     }
 
@@ -165,7 +215,7 @@ public final class EngineProxy {
         return handler;
     }
 
-    private static HttpRequest buildRequest(Exchange ex, String pathAndQuery) throws IOException {
+    private static HttpRequest buildRequest(Exchange ex, String pathAndQuery, boolean keepAlive) throws IOException {
         String uri = EngineClient.API + pathAndQuery;
         HttpRequest in = ex.request();
         HttpRequest out;
@@ -197,7 +247,7 @@ public final class EngineProxy {
         if (ex.isUpgrade()) {
             out.headers().set(HttpHeaderNames.CONNECTION, "Upgrade");
             out.headers().set(HttpHeaderNames.UPGRADE, "tcp");
-        } else {
+        } else if (!keepAlive) {
             out.headers().set(HttpHeaderNames.CONNECTION, "close");
         }
         return out;
@@ -217,10 +267,17 @@ public final class EngineProxy {
     }
 
     /** Reads the engine's answer and writes it to the client. */
-    private static final class Backend extends ChannelInboundHandlerAdapter {
+    private final class Backend extends ChannelInboundHandlerAdapter {
         private final Exchange ex;
+        /** Where the connection goes back to the pool after a clean exchange; null: closed after this one. */
+        private final String reuseFor;
+        /** Sends the call again on a new connection (set when this one came from the pool). */
+        private final Runnable retry;
         private boolean started;
         private boolean finished;
+        private boolean keepAlive;
+        /** The whole request has been written (a connection is reusable only then). */
+        boolean requestSent;
         /** Called when the engine's connection takes writes again (a streaming upload resumes). */
         Runnable onWritable;
 
@@ -232,8 +289,10 @@ public final class EngineProxy {
             ctx.fireChannelWritabilityChanged();
         }
 
-        Backend(Exchange ex) {
+        Backend(Exchange ex, String reuseFor, Runnable retry) {
             this.ex = ex;
+            this.reuseFor = reuseFor;
+            this.retry = retry;
         }
 
         @Override
@@ -241,6 +300,7 @@ public final class EngineProxy {
             Channel client = ex.channel();
             if (msg instanceof HttpResponse res) {
                 started = true;
+                keepAlive = HttpUtil.isKeepAlive(res);
                 if (res.status().code() == 101) {
                     upgrade(ctx, res);
                     ReferenceCountUtil.release(msg);
@@ -282,7 +342,11 @@ public final class EngineProxy {
 
         private void finish(ChannelHandlerContext ctx) {
             finished = true;
-            ctx.close();
+            if (reuseFor != null && keepAlive && requestSent) {
+                pool.give(reuseFor, ctx.channel());
+            } else {
+                ctx.close();
+            }
             if (!ex.keepAlive()) {
                 ex.channel().close();
             }
@@ -320,10 +384,23 @@ public final class EngineProxy {
             finished = true;
             if (started) {
                 ex.channel().close();
+            } else if (retry != null && !ex.clientGone()) {
+                retry.run(); // a kept-alive connection the node had closed: nothing reached the engine
+                return;
             } else {
                 ex.respondError(502, "the node's engine closed the connection without an answer");
             }
             ex.complete();
+        }
+
+        /** The node ended its side before the answer was complete: give up the connection (retrying if nothing came). */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && !finished) {
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override

@@ -11,9 +11,9 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
 /**
- * Copies what one channel reads to its peer. Until {@link #join} the bytes wait here. Each read's bytes are written
- * as they come and flushed together when the read completes; the next read is asked for only while the peer's
- * connection takes more, and the peer's pipe asks again once it drains (back-pressure both ways). When this side's
+ * Copies what one channel reads to its peer. Until {@link #join} the bytes wait here. What one wake-up reads (several
+ * socket reads) is written as it comes and flushed together; reading stops while the peer's connection is full and
+ * the peer's pipe turns it on again once that drains (back-pressure both ways). When this side's
  * input ends, the peer's output is shut down and the other direction keeps flowing (over TLS too, with a bare FIN:
  * OpenSSL ends both directions on close_notify, so neither the manager nor this proxy sends one to half-close);
  * when either side closes, so does the other, after what was already read has been written.
@@ -37,8 +37,8 @@ final class Pipe extends ChannelInboundHandlerAdapter {
             closePeer();
         } else if (inputEnded) {
             shutdownPeerOutput();
-        } else if (peer.isWritable()) {
-            self.read();
+        } else {
+            self.config().setAutoRead(peer.isWritable());
         }
     }
 
@@ -61,16 +61,16 @@ final class Pipe extends ChannelInboundHandlerAdapter {
             return;
         }
         peer.flush();
-        if (peer.isWritable() && !inputEnded) {
-            ctx.read();
+        if (!peer.isWritable()) {
+            ctx.channel().config().setAutoRead(false);
         }
     }
 
     /** Our own connection drained: the peer may be read again. */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (peer != null && ctx.channel().isWritable()) {
-            peer.read();
+        if (peer != null && ctx.channel().isWritable() && !peer.config().isAutoRead()) {
+            peer.config().setAutoRead(true);
         }
         ctx.fireChannelWritabilityChanged();
     }
