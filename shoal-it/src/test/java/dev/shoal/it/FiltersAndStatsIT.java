@@ -17,7 +17,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The whole Docker API through the manager (issue 7): streaming stats over every node, {@code ps} filters
- * (health, volume, network) and {@code images} filters (before, since, reference, label, -a) with containers and
+ * (health, volume, network, ancestor) and {@code images} filters (before, since, reference, label, -a) with containers and
  * images on different nodes, and {@code history}/{@code port} of what lives on one node.
  */
 class FiltersAndStatsIT {
@@ -199,6 +199,32 @@ class FiltersAndStatsIT {
             assertThat(docker.run("history", "-q", newer).assertOk().lines()).isNotEmpty();
         } finally {
             docker.run("rmi", "-f", older, newer);
+        }
+    }
+
+    // ---- ancestor -----------------------------------------------------------------------------------------
+
+    @Test
+    void psFiltersByAncestorOverEveryNode() {
+        String t = tag();
+        String label = "shoal.it.anc=" + t;
+        String image = "shoal-it-anc-" + t;
+        String source = names.next("anc-src");
+        String plain = names.next("anc-plain");
+        String derived = names.next("anc-derived");
+        runOn("node2", source, "--label", label);
+        docker.run("commit", source, image).assertOk(); // the image exists on node2 only
+        try {
+            runOn("node1", plain, "--label", label);
+            docker.run("run", "-d", "--name", derived, "--label", label, image, "sleep", "600").assertOk();
+
+            assertThat(ps("label=" + label, "ancestor=" + image)).containsExactly("node2/" + derived);
+            assertThat(ps("label=" + label, "ancestor=busybox"))
+                    .as("busybox and what was made from it, on both nodes")
+                    .containsExactlyInAnyOrder("node2/" + source, "node1/" + plain, "node2/" + derived);
+        } finally {
+            docker.run("rm", "-f", derived);
+            docker.run("rmi", "-f", image);
         }
     }
 
