@@ -170,6 +170,34 @@ class SchedulerIT {
     }
 
     @Test
+    void aPendingContainerStoppedBeforeItIsPlacedIsCreatedThereButNotStarted() {
+        List<String> holders = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String name = names.next("hold");
+            runDetached(name, "-p", "18091:80", "busybox").assertOk();
+            holders.add(name);
+        }
+        String stopped = names.next("stopped");
+        String killed = names.next("killed");
+        runDetached(stopped, "-p", "18091:80", "busybox").assertOk();
+        runDetached(killed, "-p", "18091:80", "busybox").assertOk();
+        assertThat(status(stopped)).isEqualTo("Pending");
+
+        docker.run("stop", stopped).assertOk();
+        docker.run("kill", killed).assertOk();
+        assertThat(status(stopped)).as("still waiting for a place").isEqualTo("Pending");
+
+        String freed = nodeOf(holders.get(0));
+        docker.run("rm", "-f", holders.get(0)).assertOk();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> status(stopped).startsWith("Created") || status(killed).startsWith("Created"));
+        String placed = status(stopped).startsWith("Created") ? stopped : killed;
+        assertThat(nodeOf(placed)).isEqualTo(freed);
+        assertThat(docker.run("inspect", "--format", "{{.State.Running}}", placed).assertOk().trimmed())
+                .as("placed, but not started: its start was taken back").isEqualTo("false");
+    }
+
+    @Test
     void removingAPendingContainerCancelsIt() {
         String name = names.next("cancel");
         runDetached(name, "-e", "constraint:node==node9", "busybox").assertOk();
