@@ -107,6 +107,25 @@ class ClusterApiIT {
     }
 
     @Test
+    void buildFollowsAContainerAffinity() throws Exception {
+        Files.writeString(dir.resolve("Dockerfile"), "FROM busybox\nRUN echo near > /near.txt\n");
+        String image = "shoal-it-near-" + UUID.randomUUID().toString().substring(0, 8);
+        String anchor = names.next("anchor");
+        try {
+            docker.run("run", "-d", "--name", anchor, "-e", "constraint:node==node3", "busybox", "sleep", "600")
+                    .assertOk();
+            docker.run(Duration.ofSeconds(120), null, "build", "-q", "-t", image, "--build-arg",
+                    "affinity:container==" + anchor, dir.toString()).assertOk();
+            assertThat(docker.run("images", "--filter", "node=node3", "--format", "{{.Repository}}").assertOk()
+                    .lines()).contains(image);
+            assertThat(docker.run("images", "--filter", "reference=" + image, "--format", "{{.Repository}}")
+                    .assertOk().lines()).as("on that node only").containsExactly(image);
+        } finally {
+            docker.run("rmi", "-f", image);
+        }
+    }
+
+    @Test
     void saveJoinsImagesHeldOnDifferentNodesIntoOneArchive() throws Exception {
         String tag = UUID.randomUUID().toString().substring(0, 8);
         String a = "shoal-it-save-a-" + tag;

@@ -49,6 +49,23 @@ class VolumesIT {
     }
 
     @Test
+    void aVolumeThatDoesNotExistYetIsMadeWhereTheContainerLands() {
+        String volume = volumeName("fresh");
+        String user = names.next("fresh-user");
+        try {
+            docker.run("run", "-d", "--name", user, "-e", "constraint:node==node3", "-v", volume + ":/data",
+                    "busybox", "sleep", "600").assertOk();
+            assertThat(docker.run("volume", "inspect", "--format", "{{.Status.Node}}", volume).assertOk().trimmed())
+                    .isEqualTo("node3");
+            assertThat(DockerCli.engine("node1").run("volume", "inspect", volume).exit()).as("not forked").isNotZero();
+            assertThat(DockerCli.engine("node2").run("volume", "inspect", volume).exit()).isNotZero();
+        } finally {
+            names.afterEach(null);
+            docker.run("volume", "rm", volume);
+        }
+    }
+
+    @Test
     void pruneRemovesUnusedVolumesOnEveryNode() {
         String a = volumeName("prune");
         String b = volumeName("prune");
