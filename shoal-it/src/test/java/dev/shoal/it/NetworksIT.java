@@ -96,6 +96,45 @@ class NetworksIT {
     }
 
     @Test
+    void aNodeThatComesBackAfterTheNetworkWasMadeGetsItToo() {
+        String net = networkName("late");
+        try {
+            assertThat(SharedLab.shoal("lab", "cut", "node3").exit()).isZero();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(nodeStatus("node3")).isEqualTo("Unhealthy"));
+            docker.run("network", "create", net).assertOk();
+            assertThat(onEngine("node3", net)).as("node3 is cut off").isFalse();
+
+            assertThat(SharedLab.shoal("lab", "heal", "node3").exit()).isZero();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> onEngine("node3", net));
+            assertThat(docker.run("network", "ls", "--filter", "name=" + net, "--format", "{{.Name}}").assertOk()
+                    .lines()).as("still listed once").containsExactly(net);
+        } finally {
+            SharedLab.shoal("lab", "heal", "node3");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(nodeStatus("node3")).isEqualTo("Healthy"));
+            docker.run("network", "rm", net);
+        }
+    }
+
+    /** The node's status as {@code docker info} shows it (classic Swarm's per-node lines). */
+    private String nodeStatus(String node) {
+        List<String> lines = docker.run("info").lines();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).trim().startsWith(node + ":")) {
+                for (int j = i + 1; j < lines.size() && j < i + 4; j++) {
+                    String line = lines.get(j).trim();
+                    if (line.startsWith("└ Status:")) {
+                        return line.substring("└ Status:".length()).trim();
+                    }
+                }
+            }
+        }
+        return "";
+    }
+
+    @Test
     void connectAndDisconnectActOnTheContainersNode() {
         String net = networkName("late");
         try {

@@ -77,6 +77,28 @@ class RestartIT {
     }
 
     @Test
+    void callsToANodeCutOffFailWithinSecondsAndWorkAgainOnceItIsBack() {
+        String name = name("cut");
+        docker.run("run", "-d", "--name", name, "-e", "constraint:node==node3", "busybox", "sleep", "600").assertOk();
+        for (int i = 0; i < 4; i++) {
+            docker.run("logs", name).assertOk(); // kept-alive connections to node3 now exist
+        }
+        try {
+            assertThat(SharedLab.shoal("lab", "cut", "node3").exit()).isZero();
+            // each bounded: a call riding a connection to the cut node must not wait out TCP or a minute's timeout
+            DockerCli.Result logs = docker.run(Duration.ofSeconds(25), null, "logs", name);
+            assertThat(logs.exit()).isNotZero();
+            assertThat(docker.run(Duration.ofSeconds(25), null, "ps").exit()).isZero();
+            assertThat(docker.run(Duration.ofSeconds(25), null, "info").exit()).isZero();
+        } finally {
+            assertThat(SharedLab.shoal("lab", "heal", "node3").exit()).isZero();
+        }
+        awaitHealthyNodes(3);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> docker.run("logs", name).exit() == 0);
+    }
+
+    @Test
     void aRunningEventsStreamFollowsANodeWhoseAgentRestarted() {
         try (DockerCli.Running events = docker.start("events", "--filter", "type=container", "--filter", "event=start",
                 "--format", "{{.Actor.Attributes.name}} {{index .Actor.Attributes \"node.name\"}}")) {

@@ -58,6 +58,8 @@ public final class Manager implements Closeable {
         ContainerIndex containers = new ContainerIndex(store);
         var loops = ApiServer.newEventLoops();
         EngineClient engines = new EngineClient(security == null ? null : security.manager().sslContext());
+        engines.giveUpWhen(address -> dispatcher.nodes().stream()
+                .anyMatch(n -> n.healthy() && n.record().address().equals(address)));
         EngineProxy proxy = new EngineProxy(loops, security == null ? null : nettyClientContext(security.manager()));
         Cluster cluster = new Cluster(config, store, dispatcher, containers, engines, proxy);
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));

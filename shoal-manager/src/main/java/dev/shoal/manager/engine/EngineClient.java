@@ -25,11 +25,15 @@ import javax.net.ssl.SSLContext;
 public final class EngineClient {
     public static final String API = "/v1.41";
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    /** A call is given up for a node's silence only once it has waited this long itself. */
+    private static final long GIVE_UP_AFTER_NANOS = 1_000_000_000L;
     /** Image archives can be gigabytes: a load may take far longer than an ordinary call. */
     private static final Duration UPLOAD_TIMEOUT = Duration.ofMinutes(30);
 
     private final HttpClient http;
     private final String scheme;
+    /** Whether a node (by address) still beats; a call to one that stopped is given up (see {@link #send}). */
+    private volatile java.util.function.Predicate<String> alive = address -> true;
 
     /**
      * @param tls the manager's certificate, trusting only the cluster CA (nodes' certificates name their
@@ -45,6 +49,15 @@ public final class EngineClient {
         }
         this.http = builder.build();
         this.scheme = tls == null ? "http://" : "https://";
+    }
+
+    /**
+     * Tells the client which nodes still beat: a call to a node that stops beating while it is asked (its link cut)
+     * is given up then, instead of after {@link #CALL_TIMEOUT}: a kept-alive connection to a cut node would
+     * otherwise hold {@code docker logs}, {@code inspect} and every fan-out for a minute.
+     */
+    public void giveUpWhen(java.util.function.Predicate<String> alive) {
+        this.alive = alive;
     }
 
     /** A reply: status and body bytes. */
@@ -134,10 +147,24 @@ public final class EngineClient {
             if (built.timeout().isEmpty()) {
                 built = request.timeout(CALL_TIMEOUT).build();
             }
-            HttpResponse<byte[]> r = http.send(built, HttpResponse.BodyHandlers.ofByteArray());
-            return new Reply(r.statusCode(), r.body());
-        } catch (IOException e) {
-            throw new DockerException(502, "node at " + address + " did not answer: " + describe(e));
+            var pending = http.sendAsync(built, HttpResponse.BodyHandlers.ofByteArray());
+            long started = System.nanoTime();
+            while (true) {
+                try {
+                    HttpResponse<byte[]> r = pending.get(250, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    return new Reply(r.statusCode(), r.body());
+                } catch (java.util.concurrent.TimeoutException slow) {
+                    if (System.nanoTime() - started > GIVE_UP_AFTER_NANOS && !alive.test(address)) {
+                        pending.cancel(true);
+                        throw new DockerException(502, "node at " + address
+                                + " did not answer: it stopped sending heartbeats");
+                    }
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            String why = cause instanceof IOException io ? describe(io) : String.valueOf(cause);
+            throw new DockerException(502, "node at " + address + " did not answer: " + why);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DockerException(503, "interrupted while calling node at " + address);

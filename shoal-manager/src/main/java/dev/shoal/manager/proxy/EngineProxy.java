@@ -55,6 +55,7 @@ public final class EngineProxy {
     private final SslContext tls;
     private final NodeConnections pool = new NodeConnections();
     private static final long STREAMED_MAX_IDLE_MILLIS = 2000;
+    private static final int UNACKED_LIMIT_MILLIS = 15_000;
 
     /**
      * @param tls the manager's client certificate, trusting only the cluster CA; null talks plain TCP to nodes
@@ -109,7 +110,13 @@ public final class EngineProxy {
         final ChunkedNioFile body = file;
         String host = address.substring(0, address.lastIndexOf(':'));
         int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-        new Bootstrap()
+        Bootstrap bootstrap = new Bootstrap();
+        if (io.netty.channel.epoll.Epoll.isAvailable()) {
+            // a node cut off mid-call (or a kept-alive connection to it) fails the call once what was sent stays
+            // unacknowledged this long, instead of waiting for TCP to give up after many minutes
+            bootstrap.option(io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT, UNACKED_LIMIT_MILLIS);
+        }
+        bootstrap
                 .group(client.eventLoop())
                 .channel(dev.shoal.manager.api.ApiServer.clientChannelType())
                 .option(ChannelOption.AUTO_READ, false)
