@@ -78,7 +78,7 @@ public final class EngineProxy {
     /**
      * Sends the call on a kept-alive connection to the node when one is free and the call may use one (not an upgrade),
      * else on a new one. A kept-alive connection the node closed just as it was taken is retried once on a new
-     * connection (nothing of the call reached the engine); a body still arriving cannot be sent again, so it takes
+     * connection (any call not yet written in full, and reads); a body still arriving cannot be sent again, so it takes
      * only a connection used within the last {@value #STREAMED_MAX_IDLE_MILLIS} ms (an idle connection keeps a read
      * pending, so one the node closed leaves the pool at once). Runs on the client's loop.
      */
@@ -391,13 +391,22 @@ public final class EngineProxy {
             finished = true;
             if (started) {
                 ex.channel().close();
-            } else if (retry != null && !ex.clientGone()) {
-                retry.run(); // a kept-alive connection the node had closed: nothing reached the engine
+            } else if (retry != null && !ex.clientGone() && (!requestSent || readOnly(ex))) {
+                retry.run(); // a kept-alive connection the node had closed: the call did not get through
                 return;
             } else {
                 ex.respondError(502, "the node's engine closed the connection without an answer");
             }
             ex.complete();
+        }
+
+        /**
+         * Whether resending is harmless: a call that was written in full may have reached the engine before the
+         * connection broke, so only reads are sent again then (as Go's HTTP client does).
+         */
+        private static boolean readOnly(Exchange ex) {
+            String method = ex.request().method().name();
+            return method.equals("GET") || method.equals("HEAD");
         }
 
         /** The node ended its side before the answer was complete: give up the connection (retrying if nothing came). */
