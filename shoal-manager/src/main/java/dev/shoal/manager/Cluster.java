@@ -90,9 +90,9 @@ public final class Cluster {
     }
 
     /**
-     * Calls {@code call} on every given node at once and waits for all, except a node that stops being healthy while
-     * it is asked (its link cut, its agent gone): its call is abandoned then, with that as its error, instead of
-     * holding everyone's answer until the call times out.
+     * Calls {@code call} on every given node at once and waits for all, except a node that falls silent while it is
+     * asked (its link cut, its agent gone; see {@link Dispatcher#beating}): its call is abandoned then, with that as
+     * its error, instead of holding everyone's answer until the call times out.
      */
     public <T> List<NodeResult<T>> fanOut(List<NodeStatus> nodes, Function<NodeStatus, T> call) {
         List<Future<T>> futures = new ArrayList<>();
@@ -127,7 +127,7 @@ public final class Cluster {
             try {
                 return future.get(250, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
-                if (!dispatcher.node(node.id()).map(NodeStatus::healthy).orElse(false)) {
+                if (!dispatcher.beating(node.record().address())) {
                     future.cancel(true);
                 }
             }

@@ -58,9 +58,9 @@ public final class Manager implements Closeable {
         ContainerIndex containers = new ContainerIndex(store);
         var loops = ApiServer.newEventLoops();
         EngineClient engines = new EngineClient(security == null ? null : security.manager().sslContext());
-        engines.giveUpWhen(address -> dispatcher.nodes().stream()
-                .anyMatch(n -> n.healthy() && n.record().address().equals(address)));
+        engines.giveUpWhen(dispatcher::beating);
         EngineProxy proxy = new EngineProxy(loops, security == null ? null : nettyClientContext(security.manager()));
+        proxy.giveUpWhen(dispatcher::beating);
         Cluster cluster = new Cluster(config, store, dispatcher, containers, engines, proxy);
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));
         Reconciler reconciler = new Reconciler(cluster);

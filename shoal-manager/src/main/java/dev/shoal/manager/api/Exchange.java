@@ -212,7 +212,12 @@ public final class Exchange {
     /** Marks the answer finished: the connection may take its next request. */
     public void complete() {
         if (completed.compareAndSet(false, true)) {
-            body.close();
+            // the body is fed on the client's event loop (a streamed one may still be arriving): closed there too
+            if (channel.eventLoop().inEventLoop()) {
+                body.close();
+            } else {
+                channel.eventLoop().execute(body::close);
+            }
             onComplete.run();
         }
     }

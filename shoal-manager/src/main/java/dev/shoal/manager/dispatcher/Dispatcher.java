@@ -43,6 +43,8 @@ public final class Dispatcher implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     public static final Duration HEARTBEAT = Duration.ofSeconds(2);
     public static final Duration DEAD_AFTER = HEARTBEAT.multipliedBy(3);
+    /** No heartbeat for this long: calls in flight to the node are given up (see {@link #beating}). */
+    public static final Duration SILENT_AFTER = Duration.ofSeconds(12);
     private static final int MAX_BODY = 4 << 20;
     private static final Pattern NODE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     static final Pattern NODE_ID = Pattern.compile("[a-z0-9]{8,64}");
@@ -52,6 +54,8 @@ public final class Dispatcher implements Closeable {
     private final ClusterStore store;
     private final ClusterSecurity security;
     private final Map<String, Report> reports = new ConcurrentHashMap<>();
+    /** When each node address last sent a heartbeat (System.nanoTime): a cheap look-up for {@link #beating}. */
+    private final Map<String, Long> lastBeatByAddress = new ConcurrentHashMap<>();
     private HttpServer server;
 
     /**
@@ -94,6 +98,16 @@ public final class Dispatcher implements Closeable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /**
+     * Whether the node at {@code address} has sent a heartbeat within {@link #SILENT_AFTER}: longer than the time
+     * that marks it unhealthy, since a busy engine slows heartbeats (the agent reads the engine's info in each one)
+     * and a call to it should not be given up for that. Calls to a node that fell silent are abandoned.
+     */
+    public boolean beating(String address) {
+        Long last = lastBeatByAddress.get(address);
+        return last != null && System.nanoTime() - last < SILENT_AFTER.toNanos();
     }
 
     /** All known nodes with their health, ordered by name. */
@@ -204,7 +218,9 @@ public final class Dispatcher implements Closeable {
         if (engineError != null) {
             info = null;
         }
-        reports.put(id, new Report(info, version, engineError, System.nanoTime(), Instant.now()));
+        long now = System.nanoTime();
+        reports.put(id, new Report(info, version, engineError, now, Instant.now()));
+        lastBeatByAddress.put(address, now);
         return null;
     }
 

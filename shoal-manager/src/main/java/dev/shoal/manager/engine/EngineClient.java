@@ -52,7 +52,7 @@ public final class EngineClient {
     }
 
     /**
-     * Tells the client which nodes still beat: a call to a node that stops beating while it is asked (its link cut)
+     * Tells the client which nodes still beat: a call to a node that falls silent while it is asked (its link cut)
      * is given up then, instead of after {@link #CALL_TIMEOUT}: a kept-alive connection to a cut node would
      * otherwise hold {@code docker logs}, {@code inspect} and every fan-out for a minute.
      */
@@ -153,6 +153,9 @@ public final class EngineClient {
                 try {
                     HttpResponse<byte[]> r = pending.get(250, java.util.concurrent.TimeUnit.MILLISECONDS);
                     return new Reply(r.statusCode(), r.body());
+                } catch (InterruptedException e) {
+                    pending.cancel(true); // the caller gave up (a fan-out abandoning this node): so does the call
+                    throw e;
                 } catch (java.util.concurrent.TimeoutException slow) {
                     if (System.nanoTime() - started > GIVE_UP_AFTER_NANOS && !alive.test(address)) {
                         pending.cancel(true);

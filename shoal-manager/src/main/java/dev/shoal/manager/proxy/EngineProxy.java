@@ -55,7 +55,9 @@ public final class EngineProxy {
     private final SslContext tls;
     private final NodeConnections pool = new NodeConnections();
     private static final long STREAMED_MAX_IDLE_MILLIS = 2000;
-    private static final int UNACKED_LIMIT_MILLIS = 15_000;
+    /** Connections to nodes in use or idle, by node address: closed when their node falls silent. */
+    private final java.util.Map<Channel, String> open = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile java.util.function.Predicate<String> alive = address -> true;
 
     /**
      * @param tls the manager's client certificate, trusting only the cluster CA; null talks plain TCP to nodes
@@ -72,7 +74,28 @@ public final class EngineProxy {
      */
     public void forward(Exchange ex, String address, String pathAndQuery) {
         ex.markProxied();
-        ex.channel().eventLoop().execute(() -> send(ex, address, pathAndQuery, true));
+        ex.channel().eventLoop().execute(() -> {
+            try {
+                send(ex, address, pathAndQuery, true);
+            } catch (RuntimeException e) {
+                ex.respondError(502, "cannot pass the call on to node at " + address + ": " + e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * Tells the proxy which nodes still beat: every second, the connections (in use or idle) to a node that fell
+     * silent are closed, so a call to a node cut off mid-way fails in seconds instead of when TCP gives up, and no
+     * kept-alive connection to it is used again. A call that had begun to answer is cut; one that had not is
+     * answered 502 (or sent again where that is harmless, see {@link #send}).
+     */
+    public void giveUpWhen(java.util.function.Predicate<String> alive) {
+        this.alive = alive;
+        group.scheduleAtFixedRate(() -> open.forEach((ch, address) -> {
+            if (!this.alive.test(address)) {
+                ch.close();
+            }
+        }), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /**
@@ -107,16 +130,14 @@ public final class EngineProxy {
             start(ex, pooled, backend, request, file);
             return;
         }
+        if (!alive.test(address)) {
+            ex.respondError(502, "node at " + address + " is unreachable: it stopped sending heartbeats");
+            return;
+        }
         final ChunkedNioFile body = file;
         String host = address.substring(0, address.lastIndexOf(':'));
         int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-        Bootstrap bootstrap = new Bootstrap();
-        if (io.netty.channel.epoll.Epoll.isAvailable()) {
-            // a node cut off mid-call (or a kept-alive connection to it) fails the call once what was sent stays
-            // unacknowledged this long, instead of waiting for TCP to give up after many minutes
-            bootstrap.option(io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT, UNACKED_LIMIT_MILLIS);
-        }
-        bootstrap
+        new Bootstrap()
                 .group(client.eventLoop())
                 .channel(dev.shoal.manager.api.ApiServer.clientChannelType())
                 .option(ChannelOption.AUTO_READ, false)
@@ -140,7 +161,10 @@ public final class EngineProxy {
                         ex.respondError(502, "node at " + address + " is unreachable: " + f.cause().getMessage());
                         return;
                     }
-                    start(ex, f.channel(), backend, request, body);
+                    Channel engine = f.channel();
+                    open.put(engine, address);
+                    engine.closeFuture().addListener(c -> open.remove(engine));
+                    start(ex, engine, backend, request, body);
                 });
     }
 

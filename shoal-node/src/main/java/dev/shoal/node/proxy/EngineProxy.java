@@ -51,15 +51,13 @@ public final class EngineProxy implements Closeable {
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     private final EventLoopGroup group;
-    private final Channel server;
-    private final HostPort bound;
     private final Set<Channel> open = ConcurrentHashMap.newKeySet();
+    private volatile Channel server;
+    private volatile HostPort bound;
     private volatile boolean closed;
 
-    private EngineProxy(EventLoopGroup group, Channel server, HostPort bound) {
+    private EngineProxy(EventLoopGroup group) {
         this.group = group;
-        this.server = server;
-        this.bound = bound;
     }
 
     /**
@@ -70,7 +68,7 @@ public final class EngineProxy implements Closeable {
             throws IOException {
         SslContext context = tls == null ? null : serverContext(tls);
         EventLoopGroup group = Transport.newEventLoops(2);
-        EngineProxy[] self = new EngineProxy[1];
+        EngineProxy self = new EngineProxy(group); // made before binding: a connection may arrive at once
         Channel server;
         try {
             server = new ServerBootstrap()
@@ -90,7 +88,7 @@ public final class EngineProxy implements Closeable {
                                 handler.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
                                 ch.pipeline().addLast("tls", handler);
                             }
-                            ch.pipeline().addLast("front", self[0].new Front(engine, peerCommonName, context != null));
+                            ch.pipeline().addLast("front", self.new Front(engine, peerCommonName, context != null));
                         }
                     })
                     .bind(address.toSocketAddress())
@@ -100,9 +98,9 @@ public final class EngineProxy implements Closeable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
-        HostPort bound = address.withPort(((InetSocketAddress) server.localAddress()).getPort());
-        self[0] = new EngineProxy(group, server, bound);
-        return self[0];
+        self.server = server;
+        self.bound = address.withPort(((InetSocketAddress) server.localAddress()).getPort());
+        return self;
     }
 
     /** TLS 1.3 with a required client certificate chaining to the cluster CA. */
