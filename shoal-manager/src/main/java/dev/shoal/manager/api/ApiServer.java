@@ -103,6 +103,9 @@ public final class ApiServer implements Closeable {
         if (type != NioServerDomainSocketChannel.class) {
             b.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         }
+        // bulk uploads (cp in, build contexts) arrive in reads of up to 256 KB instead of 64 KB
+        b.childOption(ChannelOption.RCVBUF_ALLOCATOR,
+                new io.netty.channel.AdaptiveRecvByteBufAllocator(2048, 16384, 256 * 1024));
         try {
             listeners.add(b.bind(address).sync().channel());
         } catch (Exception e) {

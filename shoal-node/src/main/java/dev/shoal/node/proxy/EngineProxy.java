@@ -49,6 +49,9 @@ public final class EngineProxy implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineProxy.class);
     private static final int HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+    /** Socket reads grow up to 256 KB on bulk transfers (fewer reads, TLS unwraps and writes per megabyte). */
+    private static final io.netty.channel.RecvByteBufAllocator READS =
+            new io.netty.channel.AdaptiveRecvByteBufAllocator(2048, 16384, 256 * 1024);
 
     private final EventLoopGroup group;
     private final Set<Channel> open = ConcurrentHashMap.newKeySet();
@@ -80,6 +83,7 @@ public final class EngineProxy implements Closeable {
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, READS)
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
@@ -209,6 +213,7 @@ public final class EngineProxy implements Closeable {
                     .option(ChannelOption.AUTO_READ, false)
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, READS)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                     .handler(new Pipe())
                     .connect(to)
