@@ -19,6 +19,12 @@ final class BenchCommand implements Runnable {
         new picocli.CommandLine(this).usage(System.out);
     }
 
+    /** What a bench compares: the lab's manager against one engine directly (node1's, by default). */
+    static final class Targets {
+        @Option(names = "--manager", defaultValue = "unix:///run/shoal-lab/docker.sock") String manager;
+        @Option(names = "--engine", defaultValue = "unix:///run/shoal-lab/node1/docker.sock") String engine;
+    }
+
     /** The pure scheduler on simulated nodes (no engines): placements/s, decision latency, heap. */
     @Command(name = "scheduler", mixinStandardHelpOptions = true,
             description = "Place many tasks on simulated nodes; prints one result line.")
@@ -47,10 +53,11 @@ final class BenchCommand implements Runnable {
         @Option(names = "--runs", defaultValue = "30", description = "Timed runs per command (default: ${DEFAULT-VALUE}).")
         int runs;
 
-        @Option(names = "--manager", defaultValue = "unix:///run/shoal-lab/docker.sock") String manager;
-        @Option(names = "--engine", defaultValue = "unix:///run/shoal-lab/node1/docker.sock") String engine;
+        @picocli.CommandLine.Mixin Targets targets;
 
         @Override public Integer call() throws Exception {
+            String manager = targets.manager;
+            String engine = targets.engine;
             String label = "shoal.bench=" + ProcessHandle.current().pid();
             try {
                 double[] psM = time(manager, "ps");
@@ -92,7 +99,7 @@ final class BenchCommand implements Runnable {
          * Times two commands in turns (a, b, a, b, …) after 3 warm-up runs of each, so that drift on a shared machine
          * (a cache warming, another process waking up) falls on both alike. Returns both sorted.
          */
-        double[][] timeInTurns(String hostA, List<String> argsA, String hostB, List<String> argsB)
+        static double[][] timeInTurns(int runs, String hostA, List<String> argsA, String hostB, List<String> argsB)
                 throws IOException, InterruptedException {
             for (int i = 0; i < 3; i++) {
                 docker(hostA, argsA.toArray(String[]::new));
@@ -141,13 +148,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--runs", defaultValue = "10", description = "Timed runs per command (default: ${DEFAULT-VALUE}).")
         int runs;
 
-        @Option(names = "--manager", defaultValue = "unix:///run/shoal-lab/docker.sock") String manager;
-        @Option(names = "--engine", defaultValue = "unix:///run/shoal-lab/node1/docker.sock") String engine;
+        @picocli.CommandLine.Mixin Targets targets;
 
         @Override
         public Integer call() throws Exception {
-            Cli timer = new Cli();
-            timer.runs = runs;
+            String manager = targets.manager;
+            String engine = targets.engine;
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("shoal-bench-");
             java.nio.file.Path ctx = java.nio.file.Files.createDirectory(dir.resolve("context"));
             String container = "shoal-bench-cp-" + Long.toHexString(System.nanoTime());
@@ -163,7 +169,7 @@ final class BenchCommand implements Runnable {
                         out.write(chunk);
                     }
                 }
-                double[][] build = timer.timeInTurns(
+                double[][] build = Cli.timeInTurns(runs,
                         manager, List.of("build", "-q", "--no-cache", "--build-arg", "constraint:node==node1", "-t", tag,
                                 ctx.toString()),
                         engine, List.of("build", "-q", "--no-cache", "-t", tag, ctx.toString()));
@@ -172,7 +178,7 @@ final class BenchCommand implements Runnable {
                 Cli.docker(manager, "run", "-d", "--name", container, "-e", "constraint:node==node1", "busybox",
                         "sleep", "3600");
                 String id = Cli.docker(manager, "inspect", "--format", "{{.Id}}", container).strip();
-                double[][] cp = timer.timeInTurns(
+                double[][] cp = Cli.timeInTurns(runs,
                         manager, List.of("cp", file.toString(), container + ":/tmp/payload.bin"),
                         engine, List.of("cp", file.toString(), id + ":/tmp/payload.bin"));
                 double[] cpM = cp[0];

@@ -40,22 +40,36 @@ final class LabCommand implements Runnable {
         }
     }
 
-    /** Extra `shoal manage` options for the lab's manager. */
-    static java.util.List<String> managerOptions(String strategy, String unschedulable) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        if (strategy != null) {
-            if (!java.util.List.of("spread", "binpack", "random").contains(strategy)) {
-                throw new IllegalArgumentException("unknown strategy \"" + strategy + "\": spread, binpack or random");
-            }
-            out.add("--strategy=" + strategy);
+    /** The lab manager's scheduling options, shared by {@code up} and {@code restart manager} (kept across restarts). */
+    static final class ManagerPolicy {
+        @Option(names = "--strategy", paramLabel = "spread|binpack|random",
+                description = "the manager's placement strategy (default: spread; kept for later restarts)")
+        String strategy;
+        @Option(names = "--unschedulable", paramLabel = "queue|fail",
+                description = "what the manager does with a container no node fits (default: queue; kept)")
+        String unschedulable;
+
+        boolean given() {
+            return strategy != null || unschedulable != null;
         }
-        if (unschedulable != null) {
-            if (!java.util.List.of("queue", "fail").contains(unschedulable)) {
-                throw new IllegalArgumentException("--unschedulable takes queue or fail, not \"" + unschedulable + "\"");
+
+        /** As extra `shoal manage` options. */
+        java.util.List<String> asManageOptions() {
+            java.util.List<String> out = new java.util.ArrayList<>();
+            if (strategy != null) {
+                if (!java.util.List.of("spread", "binpack", "random").contains(strategy)) {
+                    throw new IllegalArgumentException("unknown strategy \"" + strategy + "\": spread, binpack or random");
+                }
+                out.add("--strategy=" + strategy);
             }
-            out.add("--unschedulable=" + unschedulable);
+            if (unschedulable != null) {
+                if (!java.util.List.of("queue", "fail").contains(unschedulable)) {
+                    throw new IllegalArgumentException("--unschedulable takes queue or fail, not \"" + unschedulable + "\"");
+                }
+                out.add("--unschedulable=" + unschedulable);
+            }
+            return out;
         }
-        return out;
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true,
@@ -69,18 +83,13 @@ final class LabCommand implements Runnable {
         boolean noWait;
         @Option(names = "--wait-seconds", defaultValue = "60", description = "how long to wait for the nodes (default ${DEFAULT-VALUE})")
         int waitSeconds;
-        @Option(names = "--strategy", paramLabel = "spread|binpack|random",
-                description = "the manager's placement strategy (default: the manager's, spread)")
-        String strategy;
-        @Option(names = "--unschedulable", paramLabel = "queue|fail",
-                description = "what the manager does with a container no node fits (default: queue)")
-        String unschedulable;
+        @picocli.CommandLine.Mixin ManagerPolicy policy;
 
         @Override public Integer call() {
             return guarded(() -> {
                 long start = System.nanoTime();
                 String dockerHost = lab().up(new Lab.UpOptions(nodes, !noManager, !noWait, Duration.ofSeconds(waitSeconds),
-                        managerOptions(strategy, unschedulable)));
+                        policy.asManageOptions()));
                 System.err.printf("lab: up in %.1f s%n", (System.nanoTime() - start) / 1e9);
                 System.out.println("export DOCKER_HOST=" + dockerHost);
                 return 0;
@@ -130,21 +139,15 @@ final class LabCommand implements Runnable {
             description = "Kill the manager or a node's agent with SIGKILL, as a crash would, and start it again.")
     static final class Restart implements Callable<Integer> {
         @Parameters(paramLabel = "manager|NODE", description = "manager, or node<N> for that node's agent") String target;
-        @Option(names = "--strategy", paramLabel = "spread|binpack|random",
-                description = "restart the manager with this placement strategy (kept for later restarts)")
-        String strategy;
-        @Option(names = "--unschedulable", paramLabel = "queue|fail",
-                description = "restart the manager with this choice for containers no node fits (kept)")
-        String unschedulable;
+        @picocli.CommandLine.Mixin ManagerPolicy policy;
 
         @Override public Integer call() {
             return guarded(() -> {
                 long start = System.nanoTime();
-                if ((strategy != null || unschedulable != null) && !target.equals("manager")) {
+                if (policy.given() && !target.equals("manager")) {
                     throw new IllegalArgumentException("--strategy and --unschedulable apply to the manager only");
                 }
-                lab().restart(target, strategy == null && unschedulable == null ? null
-                        : managerOptions(strategy, unschedulable));
+                lab().restart(target, policy.given() ? policy.asManageOptions() : null);
                 System.err.printf("lab: %s restarted in %.1f s%n", target, (System.nanoTime() - start) / 1e9);
                 return 0;
             });

@@ -90,9 +90,8 @@ public final class Cluster {
     }
 
     /**
-     * Calls {@code call} on every given node at once and waits for all, except a node that falls silent while it is
-     * asked (its link cut, its agent gone; see {@link Dispatcher#beating}): its call is abandoned then, with that as
-     * its error, instead of holding everyone's answer until the call times out.
+     * Calls {@code call} on every given node at once and waits for all. A node that falls silent while it is asked
+     * does not hold the others: its {@link EngineClient} call gives up then (see {@link EngineClient#giveUpWhen}).
      */
     public <T> List<NodeResult<T>> fanOut(List<NodeStatus> nodes, Function<NodeStatus, T> call) {
         List<Future<T>> futures = new ArrayList<>();
@@ -101,17 +100,12 @@ public final class Cluster {
         }
         List<NodeResult<T>> results = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
-            NodeStatus node = nodes.get(i);
-            Future<T> future = futures.get(i);
             try {
-                results.add(new NodeResult<>(node, awaitWhileHealthy(node, future), null));
+                results.add(new NodeResult<>(nodes.get(i), futures.get(i).get(), null));
             } catch (java.util.concurrent.ExecutionException e) {
                 RuntimeException cause = e.getCause() instanceof RuntimeException re ? re
                         : new RuntimeException(e.getCause());
-                results.add(new NodeResult<>(node, null, cause));
-            } catch (java.util.concurrent.CancellationException e) {
-                results.add(new NodeResult<>(node, null, new DockerException(502, "node " + node.name()
-                        + " stopped answering (no heartbeat)")));
+                results.add(new NodeResult<>(nodes.get(i), null, cause));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 futures.forEach(f -> f.cancel(true));
@@ -119,19 +113,6 @@ public final class Cluster {
             }
         }
         return results;
-    }
-
-    private <T> T awaitWhileHealthy(NodeStatus node, Future<T> future)
-            throws InterruptedException, java.util.concurrent.ExecutionException {
-        while (true) {
-            try {
-                return future.get(250, java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                if (!dispatcher.beating(node.record().address())) {
-                    future.cancel(true);
-                }
-            }
-        }
     }
 
     /** Where a container lives: its node and the engine's ID for it (plus its inspect JSON when fetched). */
