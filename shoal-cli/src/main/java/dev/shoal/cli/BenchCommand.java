@@ -96,12 +96,12 @@ final class BenchCommand implements Runnable {
         }
 
         /**
-         * Times two commands in turns (a, b, a, b, …) after 3 warm-up runs of each, so that drift on a shared machine
+         * Times two commands in turns (a, b, a, b, …) after {@code warmups} untimed runs of each, so that drift on a shared machine
          * (a cache warming, another process waking up) falls on both alike. Returns both sorted.
          */
-        static double[][] timeInTurns(int runs, String hostA, List<String> argsA, String hostB, List<String> argsB)
-                throws IOException, InterruptedException {
-            for (int i = 0; i < 3; i++) {
+        static double[][] timeInTurns(int warmups, int runs, String hostA, List<String> argsA, String hostB,
+                List<String> argsB) throws IOException, InterruptedException {
+            for (int i = 0; i < warmups; i++) {
                 docker(hostA, argsA.toArray(String[]::new));
                 docker(hostB, argsB.toArray(String[]::new));
             }
@@ -148,6 +148,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--runs", defaultValue = "10", description = "Timed runs per command (default: ${DEFAULT-VALUE}).")
         int runs;
 
+        @Option(names = "--warmup", defaultValue = "20", description = "Untimed runs of each command first: a lab just"
+                + " started still compiles its hot paths (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
         @picocli.CommandLine.Mixin Targets targets;
 
         @Override
@@ -169,7 +173,7 @@ final class BenchCommand implements Runnable {
                         out.write(chunk);
                     }
                 }
-                double[][] build = Cli.timeInTurns(runs,
+                double[][] build = Cli.timeInTurns(warmup, runs,
                         manager, List.of("build", "-q", "--no-cache", "--build-arg", "constraint:node==node1", "-t", tag,
                                 ctx.toString()),
                         engine, List.of("build", "-q", "--no-cache", "-t", tag, ctx.toString()));
@@ -178,7 +182,7 @@ final class BenchCommand implements Runnable {
                 Cli.docker(manager, "run", "-d", "--name", container, "-e", "constraint:node==node1", "busybox",
                         "sleep", "3600");
                 String id = Cli.docker(manager, "inspect", "--format", "{{.Id}}", container).strip();
-                double[][] cp = Cli.timeInTurns(runs,
+                double[][] cp = Cli.timeInTurns(warmup, runs,
                         manager, List.of("cp", file.toString(), container + ":/tmp/payload.bin"),
                         engine, List.of("cp", file.toString(), id + ":/tmp/payload.bin"));
                 double[] cpM = cp[0];

@@ -259,8 +259,7 @@ public final class EngineProxy {
                 HttpUtil.setTransferEncodingChunked(out, true);
             }
             out.headers().set(HttpHeaderNames.HOST, "docker");
-            out.headers().set(HttpHeaderNames.CONNECTION, "close");
-            return out;
+            return out; // kept alive: the connection goes back to the pool once the body went out whole and the answer came
         }
         long length = ex.body().length();
         if (length > dev.shoal.manager.api.RequestBody.JSON_LIMIT) {

@@ -48,7 +48,16 @@ import org.slf4j.LoggerFactory;
 public final class EngineProxy implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineProxy.class);
     private static final int HANDSHAKE_TIMEOUT_MILLIS = 10_000;
-    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+    /** What may wait in this process for the manager's connection before the engine is read no more. */
+    private static final WriteBufferWaterMark TOWARD_MANAGER = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+    /**
+     * What may wait here for the engine before the manager is read no more: deep on purpose. An upload (docker cp in,
+     * a build context, docker load) reaches the engine before the engine reads it — dockerd first starts its
+     * extraction helper, about 70 ms on the lab — so the manager's side keeps streaming into this buffer meanwhile and
+     * the engine then reads from memory here, as it would read from a local client. 16 MB covers that start-up at the
+     * relay's speed; past it, back-pressure as usual.
+     */
+    private static final WriteBufferWaterMark TOWARD_ENGINE = new WriteBufferWaterMark(8 << 20, 16 << 20);
     /** Socket reads grow up to 256 KB on bulk transfers (fewer reads, TLS unwraps and writes per megabyte). */
     private static final io.netty.channel.RecvByteBufAllocator READS =
             new io.netty.channel.AdaptiveRecvByteBufAllocator(2048, 16384, 256 * 1024);
@@ -82,7 +91,7 @@ public final class EngineProxy implements Closeable {
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, TOWARD_MANAGER)
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, READS)
                     .childHandler(new ChannelInitializer<>() {
                         @Override
@@ -212,7 +221,7 @@ public final class EngineProxy implements Closeable {
                     .channel(engine.isUnix() ? Transport.unixChannel() : Transport.tcpChannel())
                     .option(ChannelOption.AUTO_READ, false)
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, TOWARD_ENGINE)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, READS)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                     .handler(new Pipe())

@@ -48,11 +48,7 @@ final class Pipe extends ChannelInboundHandlerAdapter {
             early.add(msg);
             return;
         }
-        peer.write(msg).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                ctx.close();
-            }
-        });
+        peer.write(msg, peer.voidPromise()); // a failed write reaches the peer's pipe as an exception: both close
     }
 
     @Override

@@ -1,0 +1,73 @@
+package dev.shoal.node.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.shoal.node.HostPort;
+import dev.shoal.node.testing.LateReaderEngine;
+import dev.shoal.node.tls.ClusterTls;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An upload reaches the engine before the engine reads it (dockerd starts its extraction helper first): the relay takes
+ * it in ahead of the engine, deep enough to cover that start-up, and still pushes back past its limit.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class UploadReadAheadTest {
+    private static final int MB = 1 << 20;
+    @TempDir Path dir;
+
+    @Test void anUploadIsTakenInAheadOfAnEngineThatDoesNotReadYetButOnlySoFar() throws Exception {
+        byte[] piece = new byte[64 * 1024];
+        new Random(7).nextBytes(piece);
+        int pieces = 48 * MB / piece.length;
+        MessageDigest sent = MessageDigest.getInstance("SHA-256");
+        for (int i = 0; i < pieces; i++) {
+            sent.update(piece);
+        }
+        try (LateReaderEngine engine = new LateReaderEngine(dir.resolve("engine.sock"));
+                EngineProxy proxy = EngineProxy.start(new HostPort("127.0.0.1", 0), null, ClusterTls.MANAGER_CN,
+                        engine.address());
+                SocketChannel manager = SocketChannel.open(new InetSocketAddress("127.0.0.1",
+                        proxy.localAddress().port()))) {
+            AtomicLong written = new AtomicLong();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < pieces; i++) {
+                        ByteBuffer buf = ByteBuffer.wrap(piece);
+                        while (buf.hasRemaining()) {
+                            written.addAndGet(manager.write(buf));
+                        }
+                    }
+                    manager.shutdownOutput();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+
+            // the relay holds the start of the upload for the engine: far more than socket buffers alone would
+            await().atMost(Duration.ofSeconds(10)).until(() -> written.get() >= 16L * MB);
+            // ... and stops taking more while the engine still reads nothing
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> written.get() < 32L * MB);
+
+            engine.startReading();
+            writer.join();
+            LateReaderEngine.Received got = engine.received().get(20, TimeUnit.SECONDS);
+            assertThat(got.bytes()).isEqualTo((long) pieces * piece.length);
+            assertThat(got.sha256()).isEqualTo(sent.digest());
+        }
+    }
+}

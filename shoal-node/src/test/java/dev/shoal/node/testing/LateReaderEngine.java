@@ -1,0 +1,67 @@
+package dev.shoal.node.testing;
+
+import dev.shoal.node.engine.EngineAddress;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * An engine stand-in on a unix socket that takes one connection and reads nothing from it until {@link #startReading}
+ * (as dockerd reads an upload only once its extraction helper runs), then reads to EOF and reports what it got.
+ */
+public final class LateReaderEngine implements AutoCloseable {
+    /** What the engine read: the number of bytes and their SHA-256. */
+    public record Received(long bytes, byte[] sha256) { }
+
+    private final ServerSocketChannel server;
+    private final Path socket;
+    private final CountDownLatch go = new CountDownLatch(1);
+    private final CompletableFuture<Received> received = new CompletableFuture<>();
+
+    public LateReaderEngine(Path socket) throws IOException {
+        this.socket = socket;
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(socket));
+        Thread.ofVirtual().start(this::serveOne);
+    }
+
+    public EngineAddress address() {
+        return EngineAddress.parse("unix://" + socket);
+    }
+
+    public void startReading() {
+        go.countDown();
+    }
+
+    /** Completes once the connection's input has ended. */
+    public CompletableFuture<Received> received() {
+        return received;
+    }
+
+    private void serveOne() {
+        try (SocketChannel conn = server.accept()) {
+            go.await();
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+            long total = 0;
+            for (int n; (n = conn.read(buf)) >= 0; buf.clear()) {
+                sha.update(buf.array(), 0, n);
+                total += n;
+            }
+            received.complete(new Received(total, sha.digest()));
+        } catch (IOException | InterruptedException | NoSuchAlgorithmException e) {
+            received.completeExceptionally(e);
+        }
+    }
+
+    @Override public void close() throws IOException {
+        server.close();
+    }
+}
