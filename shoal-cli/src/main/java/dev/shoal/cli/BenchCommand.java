@@ -137,20 +137,34 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    /** "manager p50 … p90 …, engine p50 … p90 … (+x.x %)" for the two sorted series of {@link Cli#timeInTurns}. */
+    static String compare(double[][] managerAndEngine) {
+        double[] m = managerAndEngine[0];
+        double[] e = managerAndEngine[1];
+        return String.format(Locale.ROOT, "manager p50 %.1f ms p90 %.1f ms, engine p50 %.1f ms p90 %.1f ms (%+.1f %%)",
+                Cli.pct(m, 50), Cli.pct(m, 90), Cli.pct(e, 50), Cli.pct(e, 90),
+                (Cli.pct(m, 50) / Cli.pct(e, 50) - 1) * 100);
+    }
+
     /**
-     * Bulk transfers through the lab's manager vs node1's engine: {@code docker build --no-cache} of a small image
-     * (the manager's build is pinned to node1 with {@code --build-arg constraint:node==node1}) and {@code docker cp}
-     * of a 10 MB file into a container on node1. One line with medians and p90s.
+     * Bulk transfers through the lab's manager vs node1's engine: {@code docker cp} of a 10 MB file into a container on
+     * node1, then {@code docker build --no-cache} of a small image (the manager's build pinned to node1 with
+     * {@code --build-arg constraint:node==node1}), each in turns after warm-up runs. One line with medians and p90s.
      */
     @Command(name = "transfer", mixinStandardHelpOptions = true,
             description = "docker build / docker cp 10 MB latency: through the lab's manager vs node1's engine.")
     static final class Transfer implements Callable<Integer> {
-        @Option(names = "--runs", defaultValue = "10", description = "Timed runs per command (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--runs", defaultValue = "20", description = "Timed runs per command (default: ${DEFAULT-VALUE}).")
         int runs;
 
-        @Option(names = "--warmup", defaultValue = "20", description = "Untimed runs of each command first: a lab just"
-                + " started still compiles its hot paths (default: ${DEFAULT-VALUE}).")
-        int warmup;
+        @Option(names = "--warmup-cp", defaultValue = "200", description = "Untimed docker cp runs on each side first:"
+                + " the JVMs of a lab just started take a few hundred uploads to compile their hot paths"
+                + " (default: ${DEFAULT-VALUE}; 0 measures a cold lab).")
+        int warmupCp;
+
+        @Option(names = "--warmup-build", defaultValue = "10", description = "Untimed builds on each side first, after"
+                + " the copies (default: ${DEFAULT-VALUE}).")
+        int warmupBuild;
 
         @picocli.CommandLine.Mixin Targets targets;
 
@@ -173,25 +187,18 @@ final class BenchCommand implements Runnable {
                         out.write(chunk);
                     }
                 }
-                double[][] build = Cli.timeInTurns(warmup, runs,
-                        manager, List.of("build", "-q", "--no-cache", "--build-arg", "constraint:node==node1", "-t", tag,
-                                ctx.toString()),
-                        engine, List.of("build", "-q", "--no-cache", "-t", tag, ctx.toString()));
-                double[] buildM = build[0];
-                double[] buildE = build[1];
                 Cli.docker(manager, "run", "-d", "--name", container, "-e", "constraint:node==node1", "busybox",
                         "sleep", "3600");
                 String id = Cli.docker(manager, "inspect", "--format", "{{.Id}}", container).strip();
-                double[][] cp = Cli.timeInTurns(warmup, runs,
+                double[][] cp = Cli.timeInTurns(warmupCp, runs,
                         manager, List.of("cp", file.toString(), container + ":/tmp/payload.bin"),
                         engine, List.of("cp", file.toString(), id + ":/tmp/payload.bin"));
-                double[] cpM = cp[0];
-                double[] cpE = cp[1];
-                System.out.printf(Locale.ROOT, "docker build --no-cache (small image): manager p50 %.1f ms p90 %.1f ms,"
-                                + " engine p50 %.1f ms p90 %.1f ms; docker cp 10 MB in: manager p50 %.1f ms p90 %.1f ms,"
-                                + " engine p50 %.1f ms p90 %.1f ms (%d runs each)%n",
-                        Cli.pct(buildM, 50), Cli.pct(buildM, 90), Cli.pct(buildE, 50), Cli.pct(buildE, 90),
-                        Cli.pct(cpM, 50), Cli.pct(cpM, 90), Cli.pct(cpE, 50), Cli.pct(cpE, 90), runs);
+                double[][] build = Cli.timeInTurns(warmupBuild, runs,
+                        manager, List.of("build", "-q", "--no-cache", "--build-arg", "constraint:node==node1", "-t", tag,
+                                ctx.toString()),
+                        engine, List.of("build", "-q", "--no-cache", "-t", tag, ctx.toString()));
+                System.out.printf(Locale.ROOT, "docker build --no-cache (small image): %s; docker cp 10 MB in: %s"
+                                + " (%d runs each, in turns)%n", compare(build), compare(cp), runs);
             } finally {
                 try {
                     Cli.docker(manager, "rm", "-f", container);
