@@ -197,8 +197,8 @@ final class BenchCommand implements Runnable {
                         manager, List.of("build", "-q", "--no-cache", "--build-arg", "constraint:node==node1", "-t", tag,
                                 ctx.toString()),
                         engine, List.of("build", "-q", "--no-cache", "-t", tag, ctx.toString()));
-                System.out.printf(Locale.ROOT, "docker build --no-cache (small image): %s; docker cp 10 MB in: %s"
-                                + " (%d runs each, in turns)%n", compare(build), compare(cp), runs);
+                System.out.printf(Locale.ROOT, "docker cp 10 MB in: %s; docker build --no-cache (small image): %s"
+                                + " (%d runs each, in turns)%n", compare(cp), compare(build), runs);
             } finally {
                 try {
                     Cli.docker(manager, "rm", "-f", container);

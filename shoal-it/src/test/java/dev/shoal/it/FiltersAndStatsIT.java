@@ -127,6 +127,12 @@ class FiltersAndStatsIT {
             assertThat(ps("label=" + label, "network=" + networkId))
                     .containsExactlyInAnyOrder("node1/" + onNet1, "node2/" + onNet2);
             assertThat(ps("label=" + label, "network=" + network, "node=node2")).containsExactly("node2/" + onNet2);
+            // one engine's own network, as network ls shows it: node/name
+            assertThat(ps("label=" + label, "network=node3/bridge")).containsExactly("node3/" + off);
+            assertThat(ps("label=" + label, "network=node1/bridge")).isEmpty();
+            assertThat(ps("label=" + label, "network=node1/" + network)).containsExactly("node1/" + onNet1);
+            assertThat(ps("label=" + label, "network=node3/bridge", "network=" + network))
+                    .containsExactlyInAnyOrder("node1/" + onNet1, "node2/" + onNet2, "node3/" + off);
             assertThat(ps("label=" + label, "volume=" + volume)).containsExactly(volumeNode + "/" + withVolume);
             assertThat(ps("label=" + label, "volume=/data")).containsExactly(volumeNode + "/" + withVolume);
             assertThat(ps("label=" + label, "volume=shoal-it-vol-none-" + t)).isEmpty();

@@ -55,15 +55,21 @@ public final class EngineProxy implements Closeable {
      * a build context, docker load) reaches the engine before the engine reads it — dockerd first starts its
      * extraction helper, about 70 ms on the lab — so the manager's side keeps streaming into this buffer meanwhile and
      * the engine then reads from memory here, as it would read from a local client. 16 MB covers that start-up at the
-     * relay's speed; past it, back-pressure as usual.
+     * relay's speed; past it, back-pressure as usual. Beyond {@link #READ_AHEAD_BASE} each, all connections together
+     * hold at most {@link #READ_AHEAD_BUDGET} (plus one wake-up's reads each), so many slow uploads at once cannot
+     * exhaust the agent's memory.
      */
     private static final WriteBufferWaterMark TOWARD_ENGINE = new WriteBufferWaterMark(8 << 20, 16 << 20);
+    static final long READ_AHEAD_BASE = 1 << 20;
+    static final long READ_AHEAD_BUDGET = 64 << 20;
     /** Socket reads grow up to 256 KB on bulk transfers (fewer reads, TLS unwraps and writes per megabyte). */
     private static final io.netty.channel.RecvByteBufAllocator READS =
             new io.netty.channel.AdaptiveRecvByteBufAllocator(2048, 16384, 256 * 1024);
 
     private final EventLoopGroup group;
     private final Set<Channel> open = ConcurrentHashMap.newKeySet();
+    /** The connections to the engine (a subset of {@link #open}). */
+    private final Set<Channel> engines = ConcurrentHashMap.newKeySet();
     private volatile Channel server;
     private volatile HostPort bound;
     private volatile boolean closed;
@@ -129,6 +135,36 @@ public final class EngineProxy implements Closeable {
     /** The address actually bound (the real port when 0 was asked for). */
     public HostPort localAddress() {
         return bound;
+    }
+
+    /**
+     * Whether {@code engine}'s connection may take more from the manager: always up to {@link #READ_AHEAD_BASE}
+     * waiting, past that only while the read-ahead of all engine connections stays within {@link #READ_AHEAD_BUDGET}.
+     */
+    private boolean mayGrow(Channel engine) {
+        if (waiting(engine) <= READ_AHEAD_BASE) {
+            return true;
+        }
+        long ahead = 0;
+        for (Channel ch : engines) {
+            ahead += Math.max(0, waiting(ch) - READ_AHEAD_BASE);
+        }
+        return ahead <= READ_AHEAD_BUDGET;
+    }
+
+    /** Bytes written to {@code ch} that it has not yet passed to the kernel. */
+    private static long waiting(Channel ch) {
+        var out = ch.unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+
+    /** Bytes waiting here for the engine, over all connections (for tests). */
+    long waitingForEngine() {
+        long sum = 0;
+        for (Channel ch : engines) {
+            sum += waiting(ch);
+        }
+        return sum;
     }
 
     /** Number of manager connections being relayed now. */
@@ -212,7 +248,7 @@ public final class EngineProxy implements Closeable {
 
         private void connectEngine(ChannelHandlerContext ctx) {
             Channel front = ctx.channel();
-            Pipe frontPipe = new Pipe();
+            Pipe frontPipe = new Pipe(EngineProxy.this::mayGrow);
             front.pipeline().replace(this, "pipe", frontPipe); // bytes that arrive meanwhile wait in the pipe
             SocketAddress to = engine.isUnix() ? Transport.unixAddress(engine.uri().getPath())
                     : engine.socketAddress();
@@ -234,7 +270,11 @@ public final class EngineProxy implements Closeable {
                         }
                         Channel back = f.channel();
                         open.add(back);
-                        back.closeFuture().addListener(c -> open.remove(back));
+                        engines.add(back);
+                        back.closeFuture().addListener(c -> {
+                            open.remove(back);
+                            engines.remove(back);
+                        });
                         Pipe backPipe = back.pipeline().get(Pipe.class);
                         backPipe.join(back, front);
                         frontPipe.join(front, back);

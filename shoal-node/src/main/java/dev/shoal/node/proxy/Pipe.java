@@ -19,11 +19,28 @@ import java.util.ArrayDeque;
  * when either side closes, so does the other, after what was already read has been written.
  */
 final class Pipe extends ChannelInboundHandlerAdapter {
+    /** Decides whether one more read may add to what waits for the peer, beyond its own water mark. */
+    interface ReadAhead {
+        /** True if {@code peer} may take more now; false stops reading until {@link #RECHECK_MILLIS} later. */
+        boolean mayGrow(Channel peer);
+    }
+
+    static final long RECHECK_MILLIS = 5;
     private final ArrayDeque<Object> early = new ArrayDeque<>();
+    private final ReadAhead readAhead;
     private Channel self;
     private Channel peer;
     private boolean inputEnded;
     private boolean closedEarly;
+
+    /** A pipe bounded by its peer's water mark alone. */
+    Pipe() {
+        this(peer -> true);
+    }
+
+    Pipe(ReadAhead readAhead) {
+        this.readAhead = readAhead;
+    }
 
     /** Starts relaying {@code self}'s input to {@code peer} (on the event loop both share). */
     void join(Channel self, Channel peer) {
@@ -48,7 +65,11 @@ final class Pipe extends ChannelInboundHandlerAdapter {
             early.add(msg);
             return;
         }
-        peer.write(msg, peer.voidPromise()); // a failed write reaches the peer's pipe as an exception: both close
+        peer.write(msg).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+            }
+        });
     }
 
     @Override
@@ -59,6 +80,21 @@ final class Pipe extends ChannelInboundHandlerAdapter {
         peer.flush();
         if (!peer.isWritable()) {
             ctx.channel().config().setAutoRead(false);
+        } else if (!readAhead.mayGrow(peer)) {
+            ctx.channel().config().setAutoRead(false);
+            ctx.executor().schedule(() -> resumeWhenAllowed(ctx), RECHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Reading stopped for the shared read-ahead budget: resumes once the peer may grow again (or is closed). */
+    private void resumeWhenAllowed(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive() || ctx.channel().config().isAutoRead() || !peer.isWritable()) {
+            return; // closed, resumed already, or the peer's own water mark took over (it resumes on writability)
+        }
+        if (readAhead.mayGrow(peer)) {
+            ctx.channel().config().setAutoRead(true);
+        } else {
+            ctx.executor().schedule(() -> resumeWhenAllowed(ctx), RECHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
 

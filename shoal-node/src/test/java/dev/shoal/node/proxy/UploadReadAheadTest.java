@@ -57,17 +57,60 @@ class UploadReadAheadTest {
                 }
             });
 
-            // the relay holds the start of the upload for the engine: far more than socket buffers alone would
-            await().atMost(Duration.ofSeconds(10)).until(() -> written.get() >= 16L * MB);
-            // ... and stops taking more while the engine still reads nothing
+            // the relay holds the start of the upload for the engine, 16 MB of it ...
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.waitingForEngine() >= 15L * MB);
+            // ... and takes no more while the engine still reads nothing (one wake-up's reads may overshoot)
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
-                    .until(() -> written.get() < 32L * MB);
+                    .until(() -> proxy.waitingForEngine() <= 21L * MB);
 
             engine.startReading();
             writer.join();
             LateReaderEngine.Received got = engine.received().get(20, TimeUnit.SECONDS);
             assertThat(got.bytes()).isEqualTo((long) pieces * piece.length);
             assertThat(got.sha256()).isEqualTo(sent.digest());
+        }
+    }
+
+    @Test void manyUploadsAtOnceShareOneReadAheadBudget() throws Exception {
+        int uploads = 6; // 6 × 16 MB would be 96 MB; the budget is 64 MB beyond 1 MB each
+        byte[] piece = new byte[64 * 1024];
+        try (LateReaderEngine engine = new LateReaderEngine(dir.resolve("engine.sock"));
+                EngineProxy proxy = EngineProxy.start(new HostPort("127.0.0.1", 0), null, ClusterTls.MANAGER_CN,
+                        engine.address())) {
+            java.util.List<SocketChannel> managers = new java.util.ArrayList<>();
+            java.util.List<Thread> writers = new java.util.ArrayList<>();
+            try {
+                for (int u = 0; u < uploads; u++) {
+                    SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", proxy.localAddress().port()));
+                    managers.add(ch);
+                    writers.add(Thread.ofVirtual().start(() -> {
+                        try {
+                            for (int i = 0; i < 32 * MB / piece.length; i++) {
+                                ByteBuffer buf = ByteBuffer.wrap(piece);
+                                while (buf.hasRemaining()) {
+                                    ch.write(buf);
+                                }
+                            }
+                            ch.shutdownOutput();
+                        } catch (IOException e) {
+                            throw new RuntimeException(e);
+                        }
+                    }));
+                }
+                await().atMost(Duration.ofSeconds(15)).until(() -> proxy.waitingForEngine() >= 60L * MB);
+                await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(4))
+                        .until(() -> proxy.waitingForEngine() <= 90L * MB);
+
+                engine.startReading();
+                for (Thread w : writers) {
+                    w.join();
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> proxy.waitingForEngine() == 0);
+            } finally {
+                for (SocketChannel ch : managers) {
+                    ch.close();
+                }
+            }
         }
     }
 }

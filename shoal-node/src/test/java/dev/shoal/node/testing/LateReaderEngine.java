@@ -14,8 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * An engine stand-in on a unix socket that takes one connection and reads nothing from it until {@link #startReading}
- * (as dockerd reads an upload only once its extraction helper runs), then reads to EOF and reports what it got.
+ * An engine stand-in on a unix socket that reads nothing from its connections until {@link #startReading} (as dockerd
+ * reads an upload only once its extraction helper runs), then reads each to EOF and reports what it got.
  */
 public final class LateReaderEngine implements AutoCloseable {
     /** What the engine read: the number of bytes and their SHA-256. */
@@ -24,12 +24,12 @@ public final class LateReaderEngine implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Path socket;
     private final CountDownLatch go = new CountDownLatch(1);
-    private final CompletableFuture<Received> received = new CompletableFuture<>();
+    private final java.util.List<CompletableFuture<Received>> received = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public LateReaderEngine(Path socket) throws IOException {
         this.socket = socket;
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(socket));
-        Thread.ofVirtual().start(this::serveOne);
+        Thread.ofVirtual().start(this::serve);
     }
 
     public EngineAddress address() {
@@ -40,13 +40,26 @@ public final class LateReaderEngine implements AutoCloseable {
         go.countDown();
     }
 
-    /** Completes once the connection's input has ended. */
+    /** What the first connection carried; completes once its input has ended. */
     public CompletableFuture<Received> received() {
-        return received;
+        return received.isEmpty() ? CompletableFuture.failedFuture(new IOException("no connection")) : received.get(0);
     }
 
-    private void serveOne() {
-        try (SocketChannel conn = server.accept()) {
+    private void serve() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel conn = server.accept();
+                CompletableFuture<Received> done = new CompletableFuture<>();
+                received.add(done);
+                Thread.ofVirtual().start(() -> readLate(conn, done));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void readLate(SocketChannel connection, CompletableFuture<Received> received) {
+        try (SocketChannel conn = connection) {
             go.await();
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             ByteBuffer buf = ByteBuffer.allocate(1 << 16);

@@ -52,8 +52,14 @@ public final class ContainersApi {
         boolean onlyPending = List.of(PendingViews.STATE).equals(filters.get("status"));
         NodeFilter scope = NodeFilter.of(cluster, ex, this::networkIdsAsNames);
         List<NodeStatus> nodes = onlyPending ? List.of() : scope.nodes();
-        var results = cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
-                "/containers/json" + scope.suffix()));
+        List<String> networks = filters.getOrDefault("network", List.of());
+        var results = networks.stream().noneMatch(v -> scopedTo(v) != null)
+                ? cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
+                        "/containers/json" + scope.suffix()))
+                : cluster.fanOut(nodes.stream().filter(n -> networks.stream()
+                        .anyMatch(v -> scopedTo(v) == null || scopedTo(v).equals(n.name()))).toList(),
+                        n -> cluster.engines().get(n.record().address(), "/containers/json"
+                                + NodeFilter.of(cluster, ex, f -> networksOf(f, n)).suffix()));
         List<ObjectNode> all = new ArrayList<>();
         for (var r : results) {
             if (!r.ok() || !r.value().ok()) {
@@ -82,6 +88,38 @@ public final class ContainersApi {
             all = all.subList(0, n);
         }
         ex.respondJson(200, all);
+    }
+
+    /**
+     * The node a {@code network=NODE/NAME} filter value names (one engine's own network, as {@code network ls} shows
+     * it), or null for a plain name or ID. Network names hold no slash, so one before a node's name is unambiguous.
+     */
+    private String scopedTo(String value) {
+        int slash = value.indexOf('/');
+        if (slash <= 0) {
+            return null;
+        }
+        String node = value.substring(0, slash);
+        return cluster.dispatcher().nodeByName(node).isPresent() ? node : null;
+    }
+
+    /**
+     * The network filter as {@code node}'s engine must see it: plain values as they are (cluster IDs as names), and of
+     * the {@code NODE/NAME} values only this node's, by their plain name.
+     */
+    private boolean networksOf(ObjectNode filters, NodeStatus node) {
+        networkIdsAsNames(filters);
+        ObjectNode mine = ClusterStore.JSON.createObjectNode();
+        for (String v : NodeFilter.values(filters.get("network"))) {
+            String scope = scopedTo(v);
+            if (scope == null) {
+                mine.put(v, true);
+            } else if (scope.equals(node.name())) {
+                mine.put(v.substring(scope.length() + 1), true);
+            }
+        }
+        filters.set("network", mine);
+        return true;
     }
 
     /**
