@@ -127,12 +127,20 @@ class FiltersAndStatsIT {
             assertThat(ps("label=" + label, "network=" + networkId))
                     .containsExactlyInAnyOrder("node1/" + onNet1, "node2/" + onNet2);
             assertThat(ps("label=" + label, "network=" + network, "node=node2")).containsExactly("node2/" + onNet2);
-            // one engine's own network, as network ls shows it: node/name
-            assertThat(ps("label=" + label, "network=node3/bridge")).containsExactly("node3/" + off);
-            assertThat(ps("label=" + label, "network=node1/bridge")).isEmpty();
+            // one engine's own network, as network ls shows it: node/name (off and withVolume are on their bridges)
+            java.util.function.Function<String, List<String>> onBridgeOf = node -> java.util.stream.Stream.of(
+                    node.equals("node3") ? "node3/" + off : null,
+                    node.equals(volumeNode) ? volumeNode + "/" + withVolume : null)
+                    .filter(java.util.Objects::nonNull).toList();
+            assertThat(ps("label=" + label, "network=node3/bridge"))
+                    .containsExactlyInAnyOrderElementsOf(onBridgeOf.apply("node3"));
+            assertThat(ps("label=" + label, "network=node1/bridge"))
+                    .containsExactlyInAnyOrderElementsOf(onBridgeOf.apply("node1"));
             assertThat(ps("label=" + label, "network=node1/" + network)).containsExactly("node1/" + onNet1);
+            List<String> mixed = new java.util.ArrayList<>(List.of("node1/" + onNet1, "node2/" + onNet2));
+            mixed.addAll(onBridgeOf.apply("node3"));
             assertThat(ps("label=" + label, "network=node3/bridge", "network=" + network))
-                    .containsExactlyInAnyOrder("node1/" + onNet1, "node2/" + onNet2, "node3/" + off);
+                    .containsExactlyInAnyOrderElementsOf(mixed);
             assertThat(ps("label=" + label, "volume=" + volume)).containsExactly(volumeNode + "/" + withVolume);
             assertThat(ps("label=" + label, "volume=/data")).containsExactly(volumeNode + "/" + withVolume);
             assertThat(ps("label=" + label, "volume=shoal-it-vol-none-" + t)).isEmpty();

@@ -45,6 +45,13 @@ final class ApiChannelHandler extends ChannelInboundHandlerAdapter {
             if (msg instanceof HttpRequest req) {
                 startRequest(ctx, req);
             }
+            if (msg instanceof HttpContent bad && bad.decoderResult().isFailure() && !discarding) {
+                // a broken chunk: the body is not passed on as if it had ended (the node sees it cut off, not
+                // complete), the client hears why, and the connection ends (the decoder reads nothing more of it)
+                discarding = true;
+                sendAndClose(ctx, 400, "malformed HTTP request body: " + bad.decoderResult().cause().getMessage());
+                return;
+            }
             if (msg instanceof HttpContent content && !discarding && body != null) {
                 if (body.isStreaming()) {
                     body.offer(content.content(), msg instanceof LastHttpContent);

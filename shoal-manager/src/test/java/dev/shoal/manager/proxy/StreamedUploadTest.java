@@ -31,11 +31,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * docker cp in, twice, over mutual TLS through manager and agent: the streamed upload leaves its node connection
- * for the next call instead of closing it, so a second copy pays no new TCP and TLS handshake.
+ * docker cp in over mutual TLS through manager and agent, against an engine stand-in: a streamed upload leaves its
+ * node connection for the next call (a second copy pays no new TCP and TLS handshake), and a broken one never reaches
+ * the engine as if it were whole.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class StreamedUploadKeepAliveTest {
+class StreamedUploadTest {
     @TempDir Path dir;
 
     @Test
@@ -66,6 +67,34 @@ class StreamedUploadKeepAliveTest {
             assertThat(uploads).hasSize(2).allSatisfy(s -> assertThat(s.bodyBytes()).isEqualTo(300_000));
             assertThat(uploads.get(1).connection()).as("the second upload came on the first one's connection")
                     .isEqualTo(uploads.get(0).connection());
+        }
+    }
+
+    @Test
+    void aBrokenChunkIsRefusedAndTheEngineSeesTheUploadCutOffNotComplete() throws Exception {
+        Path socket = dir.resolve("docker.sock");
+        ManagerConfig config = new ManagerConfig(List.of(socket), List.of(), null,
+                new InetSocketAddress("127.0.0.1", freePort()), dir.resolve("manager"), freePort(), "spread", false);
+        try (KeepAliveEngine engine = new KeepAliveEngine(); Manager manager = Manager.start(config)) {
+            JoinToken token = JoinToken.parse(Files.readString(dir.resolve("manager/ca/join-token")));
+            AgentConfig agentConfig = new AgentConfig(new HostPort("127.0.0.1", config.clusterListen().getPort()),
+                    "node1", EngineAddress.parse("tcp://127.0.0.1:" + engine.port()), new HostPort("127.0.0.1", 0),
+                    Map.of(), dir.resolve("agent"), token, false);
+            try (Agent agent = Agent.start(agentConfig);
+                    SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                awaitHealthy(manager);
+                client.connect(UnixDomainSocketAddress.of(socket));
+                InputStream in = Channels.newInputStream(client);
+                write(client, ("PUT /v1.41/containers/" + KeepAliveEngine.CONTAINER_ID + "/archive?path=%2Ftmp HTTP/1.1\r\n"
+                        + "Host: docker\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "4\r\ntar!\r\nnot-a-size\r\n").getBytes(StandardCharsets.US_ASCII));
+                String head = RawEngine.readHead(in);
+                assertThat(head).startsWith("HTTP/1.1 400");
+                assertThat(new String(in.readNBytes(contentLength(head)), StandardCharsets.US_ASCII))
+                        .contains("malformed HTTP request body");
+                assertThat(in.read()).as("the connection ends").isEqualTo(-1);
+            }
+            assertThat(engine.seen()).noneMatch(s -> s.requestLine().startsWith("PUT "));
         }
     }
 
