@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,20 +41,7 @@ class UploadReadAheadTest {
                         engine.address());
                 SocketChannel manager = SocketChannel.open(new InetSocketAddress("127.0.0.1",
                         proxy.localAddress().port()))) {
-            AtomicLong written = new AtomicLong();
-            Thread writer = Thread.ofVirtual().start(() -> {
-                try {
-                    for (int i = 0; i < pieces; i++) {
-                        ByteBuffer buf = ByteBuffer.wrap(piece);
-                        while (buf.hasRemaining()) {
-                            written.addAndGet(manager.write(buf));
-                        }
-                    }
-                    manager.shutdownOutput();
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            Thread writer = upload(manager, piece, pieces);
 
             // the relay holds the start of the upload for the engine, 16 MB of it ...
             await().atMost(Duration.ofSeconds(10)).until(() -> proxy.waitingForEngine() >= 15L * MB);
@@ -83,19 +69,7 @@ class UploadReadAheadTest {
                 for (int u = 0; u < uploads; u++) {
                     SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", proxy.localAddress().port()));
                     managers.add(ch);
-                    writers.add(Thread.ofVirtual().start(() -> {
-                        try {
-                            for (int i = 0; i < 32 * MB / piece.length; i++) {
-                                ByteBuffer buf = ByteBuffer.wrap(piece);
-                                while (buf.hasRemaining()) {
-                                    ch.write(buf);
-                                }
-                            }
-                            ch.shutdownOutput();
-                        } catch (IOException e) {
-                            throw new RuntimeException(e);
-                        }
-                    }));
+                    writers.add(upload(ch, piece, 32 * MB / piece.length));
                 }
                 await().atMost(Duration.ofSeconds(15)).until(() -> proxy.waitingForEngine() >= 60L * MB);
                 await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(4))
@@ -112,5 +86,22 @@ class UploadReadAheadTest {
                 }
             }
         }
+    }
+
+    /** Writes {@code piece} {@code times} to {@code ch} as the manager would stream an upload, then ends its output. */
+    private static Thread upload(SocketChannel ch, byte[] piece, int times) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                for (int i = 0; i < times; i++) {
+                    ByteBuffer buf = ByteBuffer.wrap(piece);
+                    while (buf.hasRemaining()) {
+                        ch.write(buf);
+                    }
+                }
+                ch.shutdownOutput();
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
     }
 }
