@@ -142,29 +142,11 @@ public final class EngineClient {
     }
 
     private Reply send(String address, HttpRequest.Builder request) {
-        HttpRequest built = request.build();
-        if (built.timeout().isEmpty()) {
-            built = request.timeout(CALL_TIMEOUT).build();
-        }
         try {
-            return sendOnce(address, built, true);
-        } catch (StaleConnection e) {
-            return sendOnce(address, built, false); // a read is harmless to send again, on a new connection
-        }
-    }
-
-    /**
-     * A read failed with an I/O error other than a time-out: most likely it rode a kept-alive connection that the
-     * node had closed (its agent restarted), so it is sent once more.
-     */
-    private static final class StaleConnection extends RuntimeException {
-        StaleConnection() {
-            super(null, null, false, false);
-        }
-    }
-
-    private Reply sendOnce(String address, HttpRequest built, boolean mayRetry) {
-        try {
+            HttpRequest built = request.build();
+            if (built.timeout().isEmpty()) {
+                built = request.timeout(CALL_TIMEOUT).build();
+            }
             var pending = http.sendAsync(built, HttpResponse.BodyHandlers.ofByteArray());
             long started = System.nanoTime();
             while (true) {
@@ -184,11 +166,6 @@ public final class EngineClient {
             }
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable cause = e.getCause();
-            boolean read = built.method().equals("GET") || built.method().equals("HEAD");
-            if (mayRetry && read && cause instanceof IOException && !(cause instanceof java.net.http.HttpTimeoutException)
-                    && !(cause instanceof java.net.ConnectException) && !(cause instanceof javax.net.ssl.SSLException)) {
-                throw new StaleConnection();
-            }
             String why = cause instanceof IOException io ? describe(io) : String.valueOf(cause);
             throw new DockerException(502, "node at " + address + " did not answer: " + why);
         } catch (InterruptedException e) {

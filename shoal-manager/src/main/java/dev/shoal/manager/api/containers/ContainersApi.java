@@ -52,12 +52,13 @@ public final class ContainersApi {
         boolean onlyPending = List.of(PendingViews.STATE).equals(filters.get("status"));
         NodeFilter scope = NodeFilter.of(cluster, ex, this::networkIdsAsNames);
         List<NodeStatus> nodes = onlyPending ? List.of() : scope.nodes();
-        List<String> networks = filters.getOrDefault("network", List.of());
-        var results = networks.stream().noneMatch(v -> scopedTo(v) != null)
+        // network=NODE/NAME values name one engine's own network: each node then gets its own network filter
+        List<String> scopes = filters.getOrDefault("network", List.of()).stream()
+                .map(v -> java.util.Objects.requireNonNullElse(scopedTo(v), "")).toList();
+        var results = scopes.stream().allMatch(String::isEmpty)
                 ? cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
                         "/containers/json" + scope.suffix()))
-                : cluster.fanOut(nodes.stream().filter(n -> networks.stream()
-                        .anyMatch(v -> scopedTo(v) == null || scopedTo(v).equals(n.name()))).toList(),
+                : cluster.fanOut(nodes.stream().filter(n -> scopes.contains("") || scopes.contains(n.name())).toList(),
                         n -> cluster.engines().get(n.record().address(), "/containers/json"
                                 + NodeFilter.of(cluster, ex, f -> networksOf(f, n)).suffix()));
         List<ObjectNode> all = new ArrayList<>();
