@@ -65,7 +65,7 @@ class ContainerCommandsIT {
         JsonNode node = c.path("Node");
         assertThat(node.path("Name").asText()).isIn("node1", "node2", "node3");
         String ip = node.path("IP").asText();
-        assertThat(ip).startsWith("10.213.0.");
+        assertThat(ip).startsWith(dev.shoal.lab.LabLayout.SUBNET_PREFIX);
         assertThat(node.path("Addr").asText()).startsWith(ip + ":");
 
         // the container really is on that node's engine, with the same ID

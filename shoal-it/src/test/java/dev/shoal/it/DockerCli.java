@@ -51,7 +51,7 @@ public final class DockerCli {
     /** The CLI pointed at one lab host's engine directly, bypassing the manager (node1, node2, …). */
     public static DockerCli engine(String node) {
         SharedLab.ensureUp();
-        return new DockerCli("unix:///run/shoal-lab/" + node + "/docker.sock");
+        return new DockerCli(dev.shoal.lab.LabLayout.HostLayout.parse(node).dockerHost());
     }
 
     public String host() {

@@ -1,5 +1,6 @@
 package dev.shoal.it;
 
+import dev.shoal.lab.LabLayout;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -17,7 +18,7 @@ import static org.awaitility.Awaitility.await;
 
 /** Runs last (its own failsafe execution): {@code shoal lab down} must leave nothing of the lab behind. */
 class LabTeardownIT {
-    private static final List<String> LAB_DIRS = List.of("/run/shoal-lab", "/var/lib/shoal-lab");
+    private static final List<String> LAB_DIRS = List.of(LabLayout.RUN.toString(), LabLayout.VAR.toString());
     /** What the lab runs: engines, their containerd and shims, port proxies, the manager and agents (java). */
     private static final List<String> LAB_PROGRAMS = List.of("dockerd", "containerd", "containerd-shim",
             "containerd-shim-runc-v2", "docker-proxy", "runc", "java");
@@ -33,13 +34,13 @@ class LabTeardownIT {
         await("lab processes to be gone").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> assertThat(labProcesses()).isEmpty());
         assertThat(run("ip", "netns", "list").lines().map(l -> l.split("\\s+")[0]))
-                .noneMatch(n -> n.startsWith("shoal-"));
+                .noneMatch(n -> n.startsWith(LabLayout.NETNS_PREFIX));
         assertThat(run("ip", "-o", "link", "show").lines().map(LabTeardownIT::linkName))
-                .noneMatch(n -> n.equals("shoal0") || n.startsWith("shl-"));
+                .noneMatch(n -> n.equals(LabLayout.BRIDGE) || n.startsWith(LabLayout.VETH_PREFIX));
         for (String table : List.of("filter", "nat")) {
             assertThat(run("iptables", "-w", "-t", table, "-S").lines())
                     .as("iptables -t %s rules tagged shoal-lab", table)
-                    .noneMatch(l -> Arrays.asList(l.split("\\s+")).contains("shoal-lab"));
+                    .noneMatch(l -> Arrays.asList(l.split("\\s+")).contains(LabLayout.FIREWALL_TAG));
         }
         assertThat(mountPoints()).noneMatch(m -> LAB_DIRS.stream().anyMatch(d -> m.equals(d) || m.startsWith(d + "/")));
         assertThat(cgroups()).isEmpty();
@@ -85,7 +86,7 @@ class LabTeardownIT {
         }
         for (Path top : tops) {
             try (Stream<Path> s = Files.list(top)) {
-                s.filter(p -> p.getFileName().toString().startsWith("shoal-lab-")).forEach(found::add);
+                s.filter(p -> p.getFileName().toString().startsWith(LabLayout.CGROUP_PREFIX)).forEach(found::add);
             } catch (IOException ignored) {
                 // a controller we cannot list
             }

@@ -84,12 +84,7 @@ class PlacementIT {
                 "mkdir -p /www && echo hello-from-$(hostname) > /www/index.html && httpd -f -p 80 -h /www").assertOk();
         String ip = docker.run("inspect", "--format", "{{.Node.IP}}", name).assertOk().trimmed();
         String hostname = docker.run("inspect", "--format", "{{.Config.Hostname}}", name).assertOk().trimmed();
-        assertThat(ip).isEqualTo(switch (nodeOf(name)) {
-            case "node1" -> "10.213.0.11";
-            case "node2" -> "10.213.0.12";
-            case "node3" -> "10.213.0.13";
-            default -> throw new AssertionError("unknown node " + nodeOf(name));
-        });
+        assertThat(ip).isEqualTo(dev.shoal.lab.LabLayout.HostLayout.parse(nodeOf(name)).address());
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + ip + ":18088/"))

@@ -4,22 +4,54 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
 
-/** Every name, address and path the lab uses; nothing here touches the machine. */
+/**
+ * Every name, address and path the lab uses; nothing here touches the machine. The environment variable
+ * {@code SHOAL_LAB} names a second lab beside the default one (the integration tests run theirs as {@code it}):
+ * its own bridge, subnet, namespaces, links, firewall tag, cgroups and directories, none of which the other
+ * lab's up/down touches.
+ */
 public final class LabLayout {
-    public static final String BRIDGE = "shoal0";
-    public static final String SUBNET_PREFIX = "10.213.0.";
+    /** The names one lab instance uses; {@link #of} derives them from the instance name ("" for the default lab). */
+    public record Instance(String name, String bridge, String subnetPrefix, String netnsPrefix, String vethPrefix,
+                           String cgroupPrefix, String firewallTag, Path run, Path var) {
+        private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9]{1,4}");
+
+        /** The default lab for null or "", else the lab named {@code name} (1 to 4 lowercase letters or digits). */
+        public static Instance of(String name) {
+            if (name == null || name.isEmpty()) {
+                return new Instance("", "shoal0", "10.213.0.", "shoal-", "shl-", "shoal-lab-", "shoal-lab",
+                        Path.of("/run/shoal-lab"), Path.of("/var/lib/shoal-lab"));
+            }
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("SHOAL_LAB must be 1 to 4 lowercase letters or digits, got \""
+                        + name + "\"");
+            }
+            // the third octet: 1..250 from the name, so two named labs rarely share a subnet (the default has 0)
+            int octet = 1 + Math.floorMod(name.hashCode(), 250);
+            String veth = "shl" + name + "-";
+            return new Instance(name, veth + "br", "10.213." + octet + ".", "shoal" + name + "-", veth,
+                    "shoal-lab" + name + "-", "shoal-lab-" + name, Path.of("/run/shoal-lab-" + name),
+                    Path.of("/var/lib/shoal-lab-" + name));
+        }
+    }
+
+    /** This process's lab: {@code SHOAL_LAB}, or the default one. */
+    public static final Instance INSTANCE = Instance.of(System.getenv("SHOAL_LAB"));
+
+    public static final String BRIDGE = INSTANCE.bridge();
+    public static final String SUBNET_PREFIX = INSTANCE.subnetPrefix();
     public static final String BRIDGE_ADDRESS = SUBNET_PREFIX + "1";
     public static final int PREFIX_LENGTH = 24;
-    public static final String NETNS_PREFIX = "shoal-";
-    public static final String VETH_PREFIX = "shl-";
-    public static final String CGROUP_PREFIX = "shoal-lab-";
-    public static final String FIREWALL_TAG = "shoal-lab";
+    public static final String NETNS_PREFIX = INSTANCE.netnsPrefix();
+    public static final String VETH_PREFIX = INSTANCE.vethPrefix();
+    public static final String CGROUP_PREFIX = INSTANCE.cgroupPrefix();
+    public static final String FIREWALL_TAG = INSTANCE.firewallTag();
     public static final int CLUSTER_PORT = 4245;
     public static final int AGENT_PORT = 4243;
     public static final int MAX_NODES = 200;
 
-    public static final Path RUN = Path.of("/run/shoal-lab");
-    public static final Path VAR = Path.of("/var/lib/shoal-lab");
+    public static final Path RUN = INSTANCE.run();
+    public static final Path VAR = INSTANCE.var();
     public static final Path LOGS = RUN.resolve("logs");
     public static final Path STATE_FILE = RUN.resolve("lab.json");
     public static final Path IMAGES = RUN.resolve("images");

@@ -46,4 +46,31 @@ class LabLayoutTest {
         assertThat(LabLayout.managerDockerHost()).isEqualTo("unix:///run/shoal-lab/docker.sock");
         assertThat(LabLayout.clusterListen()).isEqualTo("10.213.0.1:4245");
     }
+
+    @Test
+    void aNamedLabSharesNoNameAddressOrPathWithTheDefaultOne() {
+        LabLayout.Instance def = LabLayout.Instance.of("");
+        LabLayout.Instance it = LabLayout.Instance.of("it");
+        assertThat(it.subnetPrefix()).startsWith("10.213.").isNotEqualTo(def.subnetPrefix());
+        // each lab's down finds its own by prefix or tag: neither may match the other's
+        assertThat(it.netnsPrefix()).doesNotStartWith(def.netnsPrefix());
+        assertThat(def.netnsPrefix()).doesNotStartWith(it.netnsPrefix());
+        assertThat(it.vethPrefix()).doesNotStartWith(def.vethPrefix());
+        assertThat(it.bridge()).isNotEqualTo(def.bridge()).doesNotStartWith(def.vethPrefix());
+        assertThat(it.cgroupPrefix()).doesNotStartWith(def.cgroupPrefix());
+        assertThat(it.firewallTag()).isNotEqualTo(def.firewallTag());
+        assertThat(it.run() + "/").doesNotStartWith(def.run() + "/");
+        assertThat(it.var() + "/").doesNotStartWith(def.var() + "/");
+        // the longest name still fits the kernel's 15-character interface names
+        LabLayout.Instance longest = LabLayout.Instance.of("abcd");
+        assertThat((longest.vethPrefix() + "node" + LabLayout.MAX_NODES).length()).isLessThanOrEqualTo(15);
+        assertThat(longest.bridge().length()).isLessThanOrEqualTo(15);
+    }
+
+    @Test
+    void labNamesAreShortAndPlain() {
+        assertThat(LabLayout.Instance.of(null)).isEqualTo(LabLayout.Instance.of(""));
+        assertThatThrownBy(() -> LabLayout.Instance.of("toolong")).hasMessageContaining("SHOAL_LAB");
+        assertThatThrownBy(() -> LabLayout.Instance.of("a/b")).hasMessageContaining("SHOAL_LAB");
+    }
 }
