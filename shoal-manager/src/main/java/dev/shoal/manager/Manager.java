@@ -47,6 +47,7 @@ public final class Manager implements Closeable {
     public static Manager start(ManagerConfig config) throws IOException {
         String raftHost = config.clusterListen().getHostString();
         ClusterStore store = ClusterStore.open(config.dataDir(), raftHost, config.raftPort());
+        dev.shoal.manager.api.RequestBody.spillTo(config.dataDir().resolve("spill"));
         ClusterSecurity security = null;
         if (config.insecureCluster()) {
             log.warn("--insecure-cluster: nodes report and serve their engines without TLS; anyone who reaches a "

@@ -38,12 +38,19 @@ public final class ApiServer implements Closeable {
     private final EventLoopGroup group;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final Router router;
+    private final ApiLimits limits;
     private final List<Channel> listeners = new ArrayList<>();
     private final List<Path> sockets = new ArrayList<>();
+    private volatile long lastCapWarning = System.nanoTime() - 20_000_000_000L;
 
     public ApiServer(EventLoopGroup group, Router router) {
+        this(group, router, ApiLimits.DEFAULT);
+    }
+
+    public ApiServer(EventLoopGroup group, Router router, ApiLimits limits) {
         this.group = group;
         this.router = router;
+        this.limits = limits;
     }
 
     /** The event loops the API and the engine proxy share. */
@@ -84,17 +91,32 @@ public final class ApiServer implements Closeable {
 
     private void bind(Class<? extends io.netty.channel.ServerChannel> type, SocketAddress address, SslContext tls)
             throws IOException {
+        java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(type)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (open.incrementAndGet() > limits.maxConnections()) {
+                            open.decrementAndGet();
+                            long now = System.nanoTime();
+                            if (now - lastCapWarning > 10_000_000_000L) {
+                                lastCapWarning = now;
+                                log.warn("{}: {} connections already open, closing new ones", address,
+                                        limits.maxConnections());
+                            }
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
                         if (tls != null) {
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                         }
+                        ApiChannelHandler api = new ApiChannelHandler(router, workers, limits);
+                        ch.pipeline().addLast("bytes", api.bytesSeen());
                         ch.pipeline().addLast("http", new HttpServerCodec(16384, 65536, 1 << 20));
-                        ch.pipeline().addLast("api", new ApiChannelHandler(router, workers));
+                        ch.pipeline().addLast("api", api);
                     }
                 });
         if (type == NioServerSocketChannel.class || type == EpollServerSocketChannel.class) {

@@ -30,21 +30,55 @@ public final class RequestBody implements Closeable {
     private record Chunk(ByteBuf data, boolean last) { }
 
     private final boolean streaming;
+    /** The most a stored body may hold: {@link #JSON_LIMIT} for JSON calls, unbounded for image archives. */
+    private final long limit;
     private final java.util.ArrayDeque<Chunk> waiting = new java.util.ArrayDeque<>();
     private Sink sink;
     private boolean lastSeen;
     private boolean closed;
 
     RequestBody() {
-        this(false);
+        this(false, JSON_LIMIT);
     }
 
-    private RequestBody(boolean streaming) {
+    RequestBody(long limit) {
+        this(false, limit);
+    }
+
+    private RequestBody(boolean streaming, long limit) {
         this.streaming = streaming;
+        this.limit = limit;
     }
 
     static RequestBody streaming() {
-        return new RequestBody(true);
+        return new RequestBody(true, Long.MAX_VALUE);
+    }
+
+    private static volatile Path spillDir;
+
+    /**
+     * Spill files go to {@code dir} from now on (the manager's data directory), and what an earlier run left
+     * there (a manager killed mid-upload) is deleted. Null goes back to the system's temporary directory.
+     */
+    public static void spillTo(Path dir) throws IOException {
+        if (dir == null) {
+            spillDir = null;
+            return;
+        }
+        Files.createDirectories(dir);
+        try (var old = Files.list(dir)) {
+            for (Path p : old.filter(p -> p.getFileName().toString().startsWith(SPILL_PREFIX)).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        spillDir = dir;
+    }
+
+    private static final String SPILL_PREFIX = "shoal-body-";
+
+    private static Path newSpillFile() throws IOException {
+        Path dir = spillDir;
+        return dir == null ? Files.createTempFile(SPILL_PREFIX, ".bin") : Files.createTempFile(dir, SPILL_PREFIX, ".bin");
     }
 
     public boolean isStreaming() {
@@ -97,26 +131,32 @@ public final class RequestBody implements Closeable {
     private Path file;
     private OutputStream fileOut;
 
-    void append(ByteBuf chunk) throws IOException {
+    /** Stores the next chunk; false (nothing stored) once the body would pass its limit. */
+    boolean append(ByteBuf chunk) throws IOException {
         int n = chunk.readableBytes();
+        if (total + n > limit) {
+            total += n;
+            return false;
+        }
         total += n;
         if (fileOut != null) {
             chunk.readBytes(fileOut, n);
-            return;
+            return true;
         }
         if (size + n > MEMORY_LIMIT) {
-            file = Files.createTempFile("shoal-body-", ".bin");
+            file = newSpillFile();
             fileOut = Files.newOutputStream(file);
             fileOut.write(memory, 0, size);
             memory = null;
             chunk.readBytes(fileOut, n);
-            return;
+            return true;
         }
         if (size + n > memory.length) {
             memory = Arrays.copyOf(memory, Math.max(size + n, Math.max(4096, memory.length * 2)));
         }
         chunk.readBytes(memory, size, n);
         size += n;
+        return true;
     }
 
     void finish() throws IOException {
@@ -152,7 +192,7 @@ public final class RequestBody implements Closeable {
     /** The body in a file (written out now if it was still in memory); deleted when the request ends. */
     public Path file() throws IOException {
         if (file == null) {
-            file = Files.createTempFile("shoal-body-", ".bin");
+            file = newSpillFile();
             Files.write(file, Arrays.copyOf(memory, size));
             memory = null;
         }
