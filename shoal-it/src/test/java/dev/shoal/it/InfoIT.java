@@ -39,7 +39,8 @@ class InfoIT {
         for (int i = 1; i <= 3; i++) {
             String node = "node" + i;
             String section = nodeSection(out, node);
-            assertThat(out).containsPattern("(?m)^  " + node + ": 10\\.213\\.0\\.1" + i + ":4243$");
+            assertThat(out).containsPattern("(?m)^  " + node + ": " + java.util.regex.Pattern.quote(dev.shoal.lab.LabLayout.SUBNET_PREFIX) + "1" + i
+                    + ":4243$");
             assertThat(section).containsPattern("(?m)^   └ Status: Healthy$");
             assertThat(section).containsPattern("(?m)^   └ Containers: \\d+ \\(\\d+ Running, \\d+ Paused, \\d+ Stopped\\)$");
             assertThat(section).containsPattern("(?m)^   └ Reserved CPUs: [\\d.]+ / \\d+$");
