@@ -82,6 +82,16 @@ public final class Cluster {
         return proxy;
     }
 
+    /**
+     * The nodes a list ({@code ps}, {@code images}) asks: the healthy ones, and those marked unhealthy that still
+     * send heartbeats (a busy engine slows them, or its info call timed out once): their containers are there and
+     * they usually answer. A node that stopped beating altogether is left out (a call to it would be given up).
+     */
+    public List<NodeStatus> listableNodes() {
+        return dispatcher.nodes().stream()
+                .filter(n -> n.healthy() || dispatcher.beating(n.record().address())).toList();
+    }
+
     /** One node's answer in a fan-out: a value, or the reason the node gave none. */
     public record NodeResult<T>(NodeStatus node, T value, RuntimeException error) {
         public boolean ok() {

@@ -19,7 +19,7 @@ import java.util.function.Predicate;
  * {@code docker images --filter node=node2}): it picks which nodes are asked, and is taken out of the query the
  * engines see (they would refuse it). A value matches a node's name or ID; several values are alternatives.
  *
- * @param nodes the healthy nodes to ask
+ * @param nodes the nodes to ask (see {@link Cluster#listableNodes()})
  * @param query the query string to send them, without the node filter
  */
 public record NodeFilter(List<NodeStatus> nodes, String query) {
@@ -34,7 +34,7 @@ public record NodeFilter(List<NodeStatus> nodes, String query) {
      * when there are no filters or they are malformed (the engines answer a bad filter themselves).
      */
     public static NodeFilter of(Cluster cluster, Exchange ex, Predicate<ObjectNode> rewrite) {
-        List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
+        List<NodeStatus> healthy = cluster.listableNodes();
         String filters = ex.param("filters");
         if (filters == null || filters.isBlank()) {
             return new NodeFilter(healthy, ex.rawQuery());

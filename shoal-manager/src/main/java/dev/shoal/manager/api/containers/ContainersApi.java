@@ -62,16 +62,22 @@ public final class ContainersApi {
                         n -> cluster.engines().get(n.record().address(), "/containers/json"
                                 + NodeFilter.of(cluster, ex, f -> networksOf(f, n)).suffix()));
         List<ObjectNode> all = new ArrayList<>();
+        Set<String> answered = new HashSet<>();
         for (var r : results) {
             if (!r.ok() || !r.value().ok()) {
                 if (r.ok() && r.value().status() == 400) {
                     throw r.value().asError(); // a bad filter: the same answer from every node
                 }
+                if (r.ok() && r.value().status() == 404) {
+                    answered.add(r.node().id()); // it answered: a since/before container it does not have
+                }
                 continue;
             }
+            answered.add(r.node().id());
             for (JsonNode c : r.value().json()) {
                 ObjectNode copy = (ObjectNode) c;
                 rewriteForCluster(copy, r.node());
+                dev.shoal.manager.api.networks.NetworksApi.clusterNetworkIds(cluster, copy);
                 all.add(copy);
             }
         }
@@ -82,6 +88,9 @@ public final class ContainersApi {
                 }
             }
         }
+        if (ex.flag("all") && !onlyPending) {
+            all.addAll(unanswered(answered, filters));
+        }
         all.sort((a, b) -> Long.compare(b.path("Created").asLong(), a.path("Created").asLong()));
         String limit = ex.param("limit");
         int n = limit == null ? -1 : parseInt(limit, -1);
@@ -89,6 +98,33 @@ public final class ContainersApi {
             all = all.subList(0, n);
         }
         ex.respondJson(200, all);
+    }
+
+    /**
+     * The containers the manager created on nodes that gave no list now (down, cut off, or failing): never silently
+     * missing from {@code ps -a}, they are listed from their records as classic Swarm listed them, with status
+     * {@code Host Down} and state {@code unknown}, under their engine ID and {@code /node/name}.
+     */
+    private List<ObjectNode> unanswered(Set<String> answered, Map<String, List<String>> filters) {
+        List<String> wantedNodes = filters.get("node");
+        List<ObjectNode> out = new ArrayList<>();
+        Map<String, Optional<NodeStatus>> nodes = new java.util.HashMap<>();
+        for (ContainerRecord rec : cluster.containers().all()) {
+            if (rec.isPending() || rec.engineId() == null || answered.contains(rec.nodeId())) {
+                continue;
+            }
+            Optional<NodeStatus> node = nodes.computeIfAbsent(rec.nodeId(), id -> cluster.dispatcher().node(id));
+            if (node.isEmpty() || wantedNodes != null && !wantedNodes.contains(node.get().name())
+                    && !wantedNodes.contains(node.get().id())) {
+                continue;
+            }
+            Map<String, List<String>> rest = new java.util.LinkedHashMap<>(filters);
+            rest.remove("node");
+            if (PendingViews.matchesUnreachable(rec, rest)) {
+                out.add(PendingViews.unreachable(rec, node.get().name()));
+            }
+        }
+        return out;
     }
 
     /**
@@ -132,16 +168,18 @@ public final class ContainersApi {
         if (wanted.isEmpty()) {
             return false;
         }
-        Map<String, String> nameById = new java.util.HashMap<>();
-        for (var net : dev.shoal.manager.api.networks.NetworksApi.records(cluster)) {
-            nameById.put(net.id(), net.name());
-        }
+        var networks = dev.shoal.manager.api.networks.NetworksApi.records(cluster);
         boolean changed = false;
         ObjectNode rewritten = ClusterStore.JSON.createObjectNode();
         for (String v : wanted) {
-            String name = nameById.get(v);
-            changed |= name != null;
-            rewritten.put(name != null ? name : v, true);
+            rewritten.put(v, true);
+            // as an engine matches a network ID: by any prefix
+            for (var net : networks) {
+                if (!v.isEmpty() && net.id().startsWith(v)) {
+                    rewritten.put(net.name(), true);
+                    changed = true;
+                }
+            }
         }
         if (changed) {
             filters.set("network", rewritten);
@@ -341,6 +379,7 @@ public final class ContainersApi {
             json = r.json();
         }
         ObjectNode out = (ObjectNode) json;
+        dev.shoal.manager.api.networks.NetworksApi.clusterNetworkIds(cluster, out);
         out.set("Node", nodeJson(at.node()));
         ex.respondJson(200, out);
     }

@@ -19,6 +19,7 @@ import java.util.regex.PatternSyntaxException;
  */
 final class PendingViews {
     static final String STATE = "pending";
+    static final String UNKNOWN = "unknown";
     private static final String ZERO_TIME = "0001-01-01T00:00:00Z";
 
     private PendingViews() {
@@ -42,6 +43,16 @@ final class PendingViews {
         c.putObject("HostConfig").put("NetworkMode", spec.path("HostConfig").path("NetworkMode").asText("default"));
         c.putObject("NetworkSettings").putObject("Networks");
         c.putArray("Mounts");
+        return c;
+    }
+
+    /** A {@code GET /containers/json} entry for a container on a node that gave no list (see ContainersApi). */
+    static ObjectNode unreachable(ContainerRecord rec, String nodeName) {
+        ObjectNode c = summary(rec);
+        c.put("Id", rec.engineId());
+        c.putArray("Names").add("/" + nodeName + "/" + rec.name());
+        c.put("State", UNKNOWN);
+        c.put("Status", "Host Down");
         return c;
     }
 
@@ -95,18 +106,36 @@ final class PendingViews {
      * pending container (it has no node, network, volume or exit code yet); any other filter hides it.
      */
     static boolean matches(ContainerRecord rec, Map<String, List<String>> filters) {
+        return matches(rec, filters, rec.swarmId(), STATE);
+    }
+
+    /** As {@link #matches(ContainerRecord, Map)} for a container on a node that gave no list: by its engine ID. */
+    static boolean matchesUnreachable(ContainerRecord rec, Map<String, List<String>> filters) {
+        return matches(rec, filters, rec.engineId(), UNKNOWN);
+    }
+
+    private static boolean matches(ContainerRecord rec, Map<String, List<String>> filters, String id, String state) {
+        if (filters.containsKey("label")) {
+            // as an engine: every label value must hold
+            for (String v : filters.get("label")) {
+                int eq = v.indexOf('=');
+                boolean ok = eq < 0 ? rec.labels().containsKey(v)
+                        : v.substring(eq + 1).equals(rec.labels().get(v.substring(0, eq)));
+                if (!ok) {
+                    return false;
+                }
+            }
+        }
         for (var f : filters.entrySet()) {
+            if (f.getKey().equals("label")) {
+                continue;
+            }
             boolean any = false;
             for (String v : f.getValue()) {
                 any |= switch (f.getKey()) {
                     case "name" -> find(v, rec.name());
-                    case "id" -> rec.swarmId().startsWith(v);
-                    case "label" -> {
-                        int eq = v.indexOf('=');
-                        yield eq < 0 ? rec.labels().containsKey(v)
-                                : v.substring(eq + 1).equals(rec.labels().get(v.substring(0, eq)));
-                    }
-                    case "status" -> v.equals(STATE);
+                    case "id" -> id.startsWith(v);
+                    case "status" -> v.equals(state);
                     default -> false;
                 };
             }

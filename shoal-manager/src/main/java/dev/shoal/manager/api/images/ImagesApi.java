@@ -263,6 +263,20 @@ public final class ImagesApi {
                 throw DockerException.badRequest("invalid buildargs: " + e.getMessage());
             }
         }
+        // --network: a cluster network's ID (or ID prefix) is unknown to the engines, whose copies have their own
+        // IDs: the engine is given its name. NODE/NAME (one engine's own network) builds on that node.
+        String network = ex.param("networkmode");
+        String networkMode = network;
+        if (network != null && !network.isEmpty()) {
+            String clusterName = dev.shoal.manager.api.networks.NetworksApi.clusterNetworkName(cluster, network);
+            int slash = network.indexOf('/');
+            if (clusterName != null) {
+                networkMode = clusterName;
+            } else if (slash > 0 && cluster.dispatcher().nodeByName(network.substring(0, slash)).isPresent()) {
+                rules.add("constraint:node==" + network.substring(0, slash));
+                networkMode = network.substring(slash + 1);
+            }
+        }
         dev.shoal.scheduler.model.Request request;
         try {
             request = dev.shoal.scheduler.model.Request.builder().fromDocker(rules, Map.of()).build();
@@ -275,11 +289,14 @@ public final class ImagesApi {
         }
         NodeStatus node = cluster.dispatcher().node(((dev.shoal.scheduler.Placement.Placed) p).nodeId()).orElseThrow();
         List<String> params = new ArrayList<>();
+        String finalNetworkMode = networkMode;
         ex.params().forEach((k, values) -> {
             if (k.equals("buildargs")) {
                 if (!kept.isEmpty()) {
                     params.add("buildargs=" + Cluster.encode(kept.toString()));
                 }
+            } else if (k.equals("networkmode")) {
+                params.add("networkmode=" + Cluster.encode(finalNetworkMode));
             } else {
                 values.forEach(v -> params.add(Cluster.encode(k) + "=" + Cluster.encode(v)));
             }

@@ -7,6 +7,7 @@ import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.DockerException;
 import dev.shoal.manager.api.Exchange;
 import dev.shoal.manager.api.JsonBody;
+import dev.shoal.manager.api.ListFilters;
 import dev.shoal.manager.api.NodeScoped;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * /networks as one big host: a local-scope network created through the manager is created on every node under its
@@ -35,7 +35,8 @@ import java.util.regex.Pattern;
  */
 public final class NetworksApi {
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Pattern VALID_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    /** Names an engine refuses to create (403), as dockerd 20.10 does. */
+    private static final Set<String> PREDEFINED = Set.of("bridge", "host", "none", "default");
     private static final Set<String> LOCAL_DRIVERS = Set.of("bridge", "macvlan", "ipvlan");
 
     /** Held while copies are made or removed, by the API and by {@code NetworkSync}. */
@@ -52,6 +53,14 @@ public final class NetworksApi {
         return cluster.store().readAll(NetworkRecord.PREFIX, NetworkRecord.class);
     }
 
+    /**
+     * The name of the cluster network {@code ref} names (by name, ID or unique ID prefix, or by the ID of one of
+     * its engine copies), or null: engines know a cluster network by its name only.
+     */
+    public static String clusterNetworkName(Cluster cluster, String ref) {
+        return new NetworksApi(cluster).record(ref).map(NetworkRecord::name).orElse(null);
+    }
+
     private Optional<NetworkRecord> record(String ref) {
         List<NetworkRecord> all = records(cluster);
         for (NetworkRecord r : all) {
@@ -60,7 +69,52 @@ public final class NetworksApi {
             }
         }
         List<NetworkRecord> byPrefix = all.stream().filter(r -> ref.length() >= 4 && r.id().startsWith(ref)).toList();
-        return byPrefix.size() == 1 ? Optional.of(byPrefix.get(0)) : Optional.empty();
+        if (byPrefix.size() == 1) {
+            return Optional.of(byPrefix.get(0));
+        }
+        if (byPrefix.isEmpty() && !all.isEmpty() && COPY_ID.matcher(ref).matches()) {
+            // the ID of one engine's copy (as a container's NetworkSettings showed it before the manager said so)
+            Set<String> clusterIds = new java.util.HashSet<>();
+            for (var r : cluster.fanOut(cluster.dispatcher().healthyNodes(),
+                    n -> cluster.engines().get(n.record().address(), LABELLED))) {
+                if (r.ok() && r.value().ok()) {
+                    r.value().json().forEach(n -> {
+                        if (n.path("Id").asText().startsWith(ref)) {
+                            clusterIds.add(n.path("Labels").path(NetworkRecord.LABEL).asText());
+                        }
+                    });
+                }
+            }
+            List<NetworkRecord> copies = all.stream().filter(r -> clusterIds.contains(r.id())).toList();
+            return copies.size() == 1 ? Optional.of(copies.get(0)) : Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** The cluster networks' copies on one engine. */
+    private static final String LABELLED = "/networks?filters="
+            + Cluster.encode("{\"label\":[\"" + NetworkRecord.LABEL + "\"]}");
+    private static final java.util.regex.Pattern COPY_ID = java.util.regex.Pattern.compile("[0-9a-f]{12,64}");
+
+    /**
+     * A container's {@code NetworkSettings.Networks} as one engine would show them: a cluster network's entry carries
+     * the cluster network's ID (the one {@code network ls} and {@code network inspect} show), not its copy's.
+     */
+    public static void clusterNetworkIds(Cluster cluster, JsonNode container) {
+        JsonNode networks = container.path("NetworkSettings").path("Networks");
+        if (!(networks instanceof ObjectNode nets) || nets.isEmpty()) {
+            return;
+        }
+        Map<String, String> idByName = new java.util.HashMap<>();
+        for (NetworkRecord r : records(cluster)) {
+            idByName.put(r.name(), r.id());
+        }
+        nets.properties().forEach(e -> {
+            String id = idByName.get(e.getKey());
+            if (id != null && e.getValue() instanceof ObjectNode ep && !ep.path("NetworkID").asText("").isEmpty()) {
+                ep.put("NetworkID", id);
+            }
+        });
     }
 
     // ---- create -----------------------------------------------------------------------------------------
@@ -68,9 +122,13 @@ public final class NetworksApi {
     public void create(Exchange ex) {
         ObjectNode body = JsonBody.object(ex.body().bytes(), false);
         String name = body.path("Name").asText("");
-        if (!VALID_NAME.matcher(name).matches()) {
-            throw DockerException.badRequest("invalid network name \"" + name + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] "
-                    + "are allowed");
+        if (name.indexOf('/') >= 0) {
+            // NODE/NAME addresses one engine's own network: a cluster network named so could not be told from one
+            throw DockerException.badRequest("invalid network name \"" + name + "\": Shoal refuses '/' in network"
+                    + " names (NODE/NAME names the network NAME of one node's engine)");
+        }
+        if (PREDEFINED.contains(name)) {
+            throw new DockerException(403, "operation is not permitted on predefined " + name + " network ");
         }
         String driver = body.path("Driver").asText("");
         driver = driver.isEmpty() ? "bridge" : driver;
@@ -141,20 +199,59 @@ public final class NetworksApi {
 
     // ---- list, inspect ----------------------------------------------------------------------------------
 
+    /**
+     * {@code docker network ls} over every node: each cluster network once (under its cluster ID, merged from its
+     * copies), each engine's own networks as {@code node/name}. The filters that depend on the merged view are the
+     * manager's: {@code id} (a cluster network's copies have other IDs), {@code name} (against the names shown) and
+     * {@code label} (against the labels shown) over the merged list, and {@code dangling} over all copies (a cluster
+     * network is dangling when no node has a container on it). The engines judge the rest (driver, scope, type) and
+     * refuse what they do not know, with their own messages.
+     */
     public void list(Exchange ex) {
-        var results = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().get(
-                n.record().address(), "/networks" + ex.queryString()));
+        Optional<ObjectNode> parsed = ListFilters.parse(ex.param("filters"));
+        List<NodeStatus> nodes = cluster.dispatcher().healthyNodes();
+        if (parsed.isEmpty()) { // malformed: the engines answer it
+            for (var r : cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
+                    "/networks" + ex.queryString()))) {
+                if (r.ok() && !r.value().ok()) {
+                    throw r.value().asError();
+                }
+            }
+            throw DockerException.badRequest("invalid filters");
+        }
+        ObjectNode toEngines = parsed.get();
+        JsonNode danglingValues = toEngines.get("dangling");
+        ListFilters mine = ListFilters.take(toEngines, "id", "name", "label", "dangling");
+        String query = toEngines.isEmpty() ? "" : "?filters=" + Cluster.encode(toEngines.toString());
+        String danglingQuery = danglingValues == null ? null : "?filters=" + Cluster.encode(
+                ClusterStore.JSON.createObjectNode().set("dangling", danglingValues).toString());
+        var results = cluster.fanOut(nodes, n -> {
+            EngineClient.Reply listed = cluster.engines().get(n.record().address(), "/networks" + query);
+            EngineClient.Reply dangling = danglingQuery == null || !listed.ok() ? null
+                    : cluster.engines().get(n.record().address(), "/networks" + danglingQuery);
+            return new EngineClient.Reply[] {listed, dangling};
+        });
+        boolean danglingOnly = mine.has("dangling") && List.of("1", "true").contains(mine.get("dangling").get(0));
         Map<String, ObjectNode> clusterNetworks = new LinkedHashMap<>();
+        Map<String, Boolean> clusterKept = new LinkedHashMap<>();
         List<ObjectNode> out = new ArrayList<>();
         for (var r : results) {
             if (!r.ok()) {
                 continue;
             }
-            if (!r.value().ok()) {
-                throw r.value().asError();
+            for (EngineClient.Reply reply : r.value()) {
+                if (reply != null && !reply.ok()) {
+                    throw reply.asError();
+                }
             }
-            for (JsonNode n : r.value().json()) {
+            Set<String> danglingAnswer = new java.util.HashSet<>();
+            if (r.value()[1] != null) {
+                r.value()[1].json().forEach(n -> danglingAnswer.add(n.path("Id").asText()));
+            }
+            for (JsonNode n : r.value()[0].json()) {
                 ObjectNode net = (ObjectNode) n;
+                // whether this copy passes the dangling filter on its own engine
+                boolean inAnswer = danglingAnswer.contains(net.path("Id").asText());
                 String clusterId = net.path("Labels").path(NetworkRecord.LABEL).asText("");
                 if (!clusterId.isEmpty()) {
                     ObjectNode known = clusterNetworks.get(clusterId);
@@ -163,14 +260,25 @@ public final class NetworksApi {
                     } else {
                         mergeContainers(known, net);
                     }
-                } else {
+                    if (mine.has("dangling")) {
+                        // dangling: on no node in use (every copy passes); in use: on some node (any copy passes)
+                        clusterKept.merge(clusterId, inAnswer, danglingOnly ? Boolean::logicalAnd : Boolean::logicalOr);
+                    }
+                } else if (!mine.has("dangling") || inAnswer) {
                     net.put("Name", r.node().name() + "/" + net.path("Name").asText());
                     out.add(net);
                 }
             }
         }
-        List<ObjectNode> all = new ArrayList<>(clusterNetworks.values());
+        List<ObjectNode> all = new ArrayList<>();
+        clusterNetworks.forEach((id, net) -> {
+            if (clusterKept.getOrDefault(id, true)) {
+                all.add(net);
+            }
+        });
         all.addAll(out);
+        all.removeIf(net -> !mine.match("id", net.path("Id").asText()) || !mine.match("name", net.path("Name").asText())
+                || !mine.matchKeyValues("label", net.path("Labels")));
         ex.respondJson(200, all);
     }
 

@@ -80,8 +80,13 @@ public final class SystemApi {
 
     public void info(Exchange ex) {
         List<NodeStatus> nodes = cluster.dispatcher().nodes();
+        // the totals count what `docker ps -a` and `docker images -a` list now: the nodes answering, and pending
+        // containers; Images is the number of distinct image IDs over the nodes (the same image on two nodes is one)
         var fresh = cluster.fanOut(nodes.stream().filter(NodeStatus::healthy).toList(),
-                n -> cluster.engines().get(n.record().address(), "/info"));
+                n -> new EngineClient.Reply[] {cluster.engines().get(n.record().address(), "/info"),
+                        cluster.engines().get(n.record().address(), "/images/json?all=1")});
+        Set<String> imageIds = new HashSet<>();
+        Set<String> answered = new HashSet<>();
         TreeMap<String, JsonNode> infoByNode = new TreeMap<>();
         for (NodeStatus n : nodes) {
             if (!n.engineInfo().isMissingNode()) {
@@ -89,16 +94,18 @@ public final class SystemApi {
             }
         }
         for (var r : fresh) {
-            if (r.ok() && r.value().ok()) {
-                infoByNode.put(r.node().id(), r.value().json());
+            if (r.ok() && r.value()[0].ok()) {
+                infoByNode.put(r.node().id(), r.value()[0].json());
+                answered.add(r.node().id());
+                if (r.value()[1].ok()) {
+                    r.value()[1].json().forEach(i -> imageIds.add(i.path("Id").asText()));
+                }
             }
         }
         ObjectNode out = infoByNode.isEmpty() ? ClusterStore.JSON.createObjectNode()
                 : infoByNode.firstEntry().getValue().deepCopy();
         int containers = 0, running = 0, paused = 0, stopped = 0, cpus = 0;
         long memory = 0;
-        Set<String> images = new HashSet<>();
-        int imageCount = 0;
         ArrayNode status = ClusterStore.JSON.createArrayNode();
         pair(status, "Role", "primary");
         pair(status, "Strategy", cluster.placer().strategyName());
@@ -108,13 +115,14 @@ public final class SystemApi {
             JsonNode info = infoByNode.getOrDefault(n.id(), n.engineInfo());
             int c = info.path("Containers").asInt(), cr = info.path("ContainersRunning").asInt(),
                     cp = info.path("ContainersPaused").asInt(), cs = info.path("ContainersStopped").asInt();
-            containers += c;
-            running += cr;
-            paused += cp;
-            stopped += cs;
+            if (answered.contains(n.id())) {
+                containers += c;
+                running += cr;
+                paused += cp;
+                stopped += cs;
+            }
             cpus += info.path("NCPU").asInt();
             memory += info.path("MemTotal").asLong();
-            imageCount = Math.max(imageCount, info.path("Images").asInt());
             long reservedMem = 0, reservedNanoCpu = 0;
             for (ContainerRecord rec : cluster.containers().all()) {
                 if (n.id().equals(rec.nodeId())) {
@@ -136,12 +144,16 @@ public final class SystemApi {
                 pair(status, "  └ Error", n.error());
             }
         }
+        // pending containers are listed by `docker ps -a` (never running): counted as stopped
+        long pending = cluster.containers().all().stream().filter(ContainerRecord::isPending).count();
+        containers += (int) pending;
+        stopped += (int) pending;
         out.put("ID", cluster.id());
         out.put("Containers", containers);
         out.put("ContainersRunning", running);
         out.put("ContainersPaused", paused);
         out.put("ContainersStopped", stopped);
-        out.put("Images", imageCount);
+        out.put("Images", imageIds.size());
         out.put("Driver", "");
         out.putNull("DriverStatus");
         out.set("SystemStatus", status);

@@ -67,7 +67,7 @@ public final class VolumesApi {
             if (count.get(name) > 1) {
                 v.put("Name", e.getKey().name() + "/" + name);
             }
-            volumes.add(v);
+            volumes.add(withNode(v, e.getKey()));
         }
         out.set("Warnings", warnings);
         ex.respondJson(200, out);
@@ -100,7 +100,20 @@ public final class VolumesApi {
         if (!r.ok()) {
             throw r.asError();
         }
-        ex.respondJson(r.status(), r.body());
+        // the same object `volume inspect` answers for it, as on one engine
+        ex.respondJson(r.status(), withNode((ObjectNode) r.json(), node));
+    }
+
+    /** A volume as the manager answers it: the engine's object, plus the classic {@code Node} and Status.Node. */
+    private static ObjectNode withNode(ObjectNode v, NodeStatus at) {
+        ObjectNode node = v.putObject("Node");
+        node.put("ID", at.id());
+        node.put("Name", at.name());
+        node.put("IP", at.record().ip());
+        // the CLI keeps only the fields it knows; Status (a free map) carries the node to `docker volume inspect`
+        ObjectNode status = v.path("Status") instanceof ObjectNode o ? o : v.putObject("Status");
+        status.put("Node", at.name());
+        return v;
     }
 
     /** The node a new volume goes to: the scheduler's choice under the volume's constraints label, if any. */
@@ -134,15 +147,7 @@ public final class VolumesApi {
         if (!r.ok()) {
             throw r.asError();
         }
-        ObjectNode v = (ObjectNode) r.json();
-        ObjectNode node = v.putObject("Node");
-        node.put("ID", at.node().id());
-        node.put("Name", at.node().name());
-        node.put("IP", at.node().record().ip());
-        // the CLI keeps only the fields it knows; Status (a free map) carries the node to `docker volume inspect`
-        ObjectNode status = v.path("Status") instanceof ObjectNode o ? o : v.putObject("Status");
-        status.put("Node", at.node().name());
-        ex.respondJson(200, v);
+        ex.respondJson(200, withNode((ObjectNode) r.json(), at.node()));
     }
 
     public void delete(Exchange ex, String ref) {
