@@ -58,9 +58,13 @@ public final class Manager implements Closeable {
         Dispatcher dispatcher = new Dispatcher(store, security);
         ContainerIndex containers = new ContainerIndex(store);
         var loops = ApiServer.newEventLoops();
-        EngineClient engines = new EngineClient(security == null ? null : security.manager().sslContext());
+        // a node dialled must show the certificate of the node registered at that address
+        var nodeTrust = security == null ? null
+                : new dev.shoal.manager.ca.NodePeerTrust(security.manager().trustOnlyCa(), dispatcher::nodeIdAt);
+        EngineClient engines = new EngineClient(security == null ? null : security.manager().sslContext(nodeTrust));
         engines.giveUpWhen(dispatcher::beating);
-        EngineProxy proxy = new EngineProxy(loops, security == null ? null : nettyClientContext(security.manager()));
+        EngineProxy proxy = new EngineProxy(loops, security == null ? null
+                : nettyClientContext(security.manager(), nodeTrust));
         proxy.giveUpWhen(dispatcher::beating);
         Cluster cluster = new Cluster(config, store, dispatcher, containers, engines, proxy);
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));
@@ -82,11 +86,12 @@ public final class Manager implements Closeable {
         return new Manager(store, dispatcher, server, reconciler, pending, networks);
     }
 
-    /** The manager's certificate as a Netty client context that trusts only the cluster CA. */
-    private static SslContext nettyClientContext(ClusterTls tls) throws SSLException {
+    /** The manager's certificate as a Netty client context that trusts what {@code trust} says of nodes. */
+    private static SslContext nettyClientContext(ClusterTls tls, javax.net.ssl.TrustManager trust)
+            throws SSLException {
         return SslContextBuilder.forClient()
                 .keyManager(tls.key(), tls.cert(), tls.ca())
-                .trustManager(tls.ca())
+                .trustManager(trust)
                 .protocols(ClusterTls.PROTOCOL)
                 .build();
     }

@@ -109,9 +109,32 @@ public final class CertificateAuthority {
             if (!csr.isSignatureValid(verifier)) {
                 throw new GeneralSecurityException("the CSR's signature is invalid");
             }
-            return sign(commonName, new JcaPKCS10CertificationRequest(csr).getPublicKey(), hosts);
+            PublicKey key = new JcaPKCS10CertificationRequest(csr).getPublicKey();
+            if (!isP256(key)) {
+                throw new GeneralSecurityException("the CSR's key must be EC P-256, got " + key.getAlgorithm()
+                        + (key instanceof java.security.interfaces.ECPublicKey ec
+                        ? " with a " + ec.getParams().getCurve().getField().getFieldSize() + "-bit curve" : ""));
+            }
+            return sign(commonName, key, hosts);
         } catch (OperatorCreationException | PKCSException e) {
             throw new GeneralSecurityException("cannot verify the CSR: " + e.getMessage(), e);
+        }
+    }
+
+    /** An EC key on NIST P-256 (secp256r1), the only key the cluster issues certificates for. */
+    static boolean isP256(PublicKey key) {
+        if (!(key instanceof java.security.interfaces.ECPublicKey ec)) {
+            return false;
+        }
+        try {
+            java.security.AlgorithmParameters p = java.security.AlgorithmParameters.getInstance("EC");
+            p.init(new java.security.spec.ECGenParameterSpec("secp256r1"));
+            java.security.spec.ECParameterSpec want = p.getParameterSpec(java.security.spec.ECParameterSpec.class);
+            var have = ec.getParams();
+            return have.getCurve().equals(want.getCurve()) && have.getGenerator().equals(want.getGenerator())
+                    && have.getOrder().equals(want.getOrder()) && have.getCofactor() == want.getCofactor();
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 

@@ -21,16 +21,24 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /shoal/v1/certificates}: a node with the join token sends a CSR and gets back its certificate
  * (CN = node ID, SAN = its advertised host) and the CA. The token is compared in constant time and never logged.
+ * A node ID is issued a certificate once: an ID the cluster already knows (a node's record, or a certificate issued
+ * before) is refused with 409, so the token does not let anyone take over an existing node's identity. Only EC
+ * P-256 keys are signed.
  */
 final class CertificateIssuer implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(CertificateIssuer.class);
     private static final int MAX_BODY = 64 << 10;
     private static final Pattern ADDRESS = Pattern.compile("(?:\\[([0-9a-fA-F:.]+)]|([a-zA-Z0-9._-]+)):\\d{1,5}");
 
-    private final ClusterSecurity security;
+    /** The key of the record that a certificate was issued to a node ID (written before the certificate is sent). */
+    static final String ISSUED_PREFIX = "cert/issued/";
 
-    CertificateIssuer(ClusterSecurity security) {
+    private final ClusterSecurity security;
+    private final dev.shoal.manager.state.ClusterStore store;
+
+    CertificateIssuer(ClusterSecurity security, dev.shoal.manager.state.ClusterStore store) {
         this.security = security;
+        this.store = store;
     }
 
     @Override
@@ -92,6 +100,20 @@ final class CertificateIssuer implements HttpHandler {
             cert = security.ca().signCsr(Pem.csr(request.path("csr").asText("")), nodeId, List.of(host));
         } catch (IOException | GeneralSecurityException e) {
             Dispatcher.reply(ex, 400, Dispatcher.error("invalid CSR: " + e.getMessage()));
+            return;
+        }
+        // the ID is taken in the same step that checks it is free: two enrolments of one ID cannot both pass
+        var claim = dev.shoal.manager.state.Txn.builder()
+                .requireAbsent(dev.shoal.manager.state.NodeRecord.PREFIX + nodeId)
+                .requireAbsent(ISSUED_PREFIX + nodeId)
+                .put(ISSUED_PREFIX + nodeId, ClusterStore.JSON.createObjectNode().put("address", address)
+                        .put("serial", cert.getSerialNumber().toString(16))
+                        .put("issuedAtMillis", System.currentTimeMillis()).toString())
+                .build();
+        if (store.commit(claim).isPresent()) {
+            log.warn("refused a certificate to {}: node ID {} is already in the cluster", ex.getRemoteAddress(), nodeId);
+            Dispatcher.reply(ex, 409, Dispatcher.error("node ID " + nodeId + " is already in the cluster: a node "
+                    + "that lost its certificate joins again under a new ID"));
             return;
         }
         log.info("issued a certificate to node {} for {}", nodeId, host);

@@ -67,13 +67,27 @@ public final class Dispatcher implements Closeable {
         this.security = security;
     }
 
+    /**
+     * The JDK server's own bounds (read once, when its first server is made; a value set on the command line wins):
+     * a request (header and body) must arrive within 10 s and its answer go out within 30 s, a kept-alive connection
+     * idle for 60 s is closed (agents beat every 2 s), and at most 10,000 connections are open at once.
+     */
+    static void boundTheServer() {
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", "10");
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", "30");
+        System.getProperties().putIfAbsent("sun.net.httpserver.idleInterval", "60");
+        System.getProperties().putIfAbsent("jdk.httpserver.maxConnections", "10000");
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqHeaders", "64");
+    }
+
     public void listen(InetSocketAddress address) throws IOException {
+        boundTheServer();
         if (security == null) {
             server = HttpServer.create(address, 128);
         } else {
             HttpsServer https = HttpsServer.create(address, 128);
             https.setHttpsConfigurator(new ClientCertificateWanted(security.manager().sslContext()));
-            https.createContext(Enrollment.PATH, new CertificateIssuer(security));
+            https.createContext(Enrollment.PATH, new CertificateIssuer(security, store));
             server = https;
         }
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -108,6 +122,13 @@ public final class Dispatcher implements Closeable {
     public boolean beating(String address) {
         Long last = lastBeatByAddress.get(address);
         return last != null && System.nanoTime() - last < SILENT_AFTER.toNanos();
+    }
+
+    /** The ID of the node registered at {@code host:port}: the identity its certificate must carry. */
+    public Optional<String> nodeIdAt(String host, int port) {
+        String address = host + ":" + port;
+        return store.readAll(NodeRecord.PREFIX, NodeRecord.class).stream()
+                .filter(r -> r.address().equals(address)).map(NodeRecord::id).findFirst();
     }
 
     /** All known nodes with their health, ordered by name. */
@@ -149,6 +170,16 @@ public final class Dispatcher implements Closeable {
                 reply(ex, 405, error("use POST"));
                 return;
             }
+            // who is calling is settled before a byte of what it says is read
+            java.security.cert.X509Certificate leaf = null;
+            if (security != null) {
+                NodeCertificates.Leaf checked = NodeCertificates.leaf(ex, security);
+                if (checked.refusal() != null) {
+                    refuse(ex, checked.refusal());
+                    return;
+                }
+                leaf = checked.cert();
+            }
             JsonNode hb;
             try (InputStream in = ex.getRequestBody()) {
                 byte[] body = in.readNBytes(MAX_BODY + 1);
@@ -161,14 +192,19 @@ public final class Dispatcher implements Closeable {
                 reply(ex, 400, error("malformed heartbeat JSON: " + e.getMessage()));
                 return;
             }
-            String refusal = security == null ? null : NodeCertificates.refusal(ex, security, hb.path("nodeId").asText(""));
+            if (hb == null || !hb.isObject()) {
+                reply(ex, 400, error("malformed heartbeat: want a JSON object"));
+                return;
+            }
+            String refusal = leaf == null ? null
+                    : NodeCertificates.claimRefusal(leaf, hb.path("nodeId").asText(""), hb.path("address").asText(""));
             if (refusal != null) {
-                reply(ex, Integer.parseInt(refusal.substring(0, 3)), error(refusal.substring(4)));
+                refuse(ex, refusal);
                 return;
             }
             String answer = heartbeat(hb);
             if (answer != null) {
-                reply(ex, answer.startsWith("409") ? 409 : 400, error(answer.substring(4)));
+                refuse(ex, answer);
                 return;
             }
             ObjectNode ok = ClusterStore.JSON.createObjectNode();
@@ -179,6 +215,11 @@ public final class Dispatcher implements Closeable {
             log.warn("heartbeat failed: {}", e.toString());
             reply(ex, 500, error("heartbeat failed: " + e.getMessage()));
         }
+    }
+
+    /** Answers a "STATUS message" refusal. */
+    private static void refuse(HttpExchange ex, String refusal) throws IOException {
+        reply(ex, Integer.parseInt(refusal.substring(0, 3)), error(refusal.substring(4)));
     }
 
     /** Applies one heartbeat; returns null when accepted, else "STATUS message". */
@@ -197,18 +238,43 @@ public final class Dispatcher implements Closeable {
         }
         Map<String, String> labels = new HashMap<>();
         hb.path("labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
-        Optional<NodeRecord> sameName = store.readAll(NodeRecord.PREFIX, NodeRecord.class).stream()
-                .filter(r -> r.name().equals(name) && !r.id().equals(id)).findFirst();
-        if (sameName.isPresent()) {
-            return "409 node name " + name + " is already used by node " + sameName.get().id();
+        String outOfBounds = NodeClaims.outOfBounds(name, labels, hb.path("engineInfo"));
+        if (outOfBounds != null) {
+            return "400 " + outOfBounds;
         }
-        Optional<NodeRecord> known = store.read(NodeRecord.PREFIX + id, NodeRecord.class);
-        if (known.isEmpty() || !known.get().name().equals(name) || !known.get().address().equals(address)
-                || !known.get().labels().equals(labels)) {
-            long joined = known.map(NodeRecord::joinedAtMillis).orElse(System.currentTimeMillis());
+        Optional<String> known = store.get(NodeRecord.PREFIX + id);
+        NodeRecord before = known.map(json -> ClusterStore.fromJson(json, NodeRecord.class)).orElse(null);
+        if (before == null || !before.name().equals(name) || !before.address().equals(address)
+                || !before.labels().equals(labels) || store.get(NodeRecord.nameKey(name)).isEmpty()) {
+            long joined = before == null ? System.currentTimeMillis() : before.joinedAtMillis();
             NodeRecord record = new NodeRecord(id, name, address, labels, joined);
-            store.commit(Txn.builder().put(record.key(), ClusterStore.toJson(record)).build());
-            log.info("node {} ({}) {} at {}", name, id, known.isEmpty() ? "joined" : "updated", address);
+            // the name is unique by a precondition in the same transaction, never by a read before it
+            Txn.Builder txn = Txn.builder();
+            if (before == null) {
+                txn.requireAbsent(record.key());
+            } else {
+                txn.requireValue(record.key(), known.get());
+            }
+            Optional<String> holder = store.get(NodeRecord.nameKey(name));
+            if (holder.isPresent() && !holder.get().equals(id)) {
+                return "409 node name " + name + " is already used by node " + holder.get();
+            }
+            if (holder.isPresent()) {
+                txn.requireValue(NodeRecord.nameKey(name), id);
+            } else {
+                txn.requireAbsent(NodeRecord.nameKey(name)).put(NodeRecord.nameKey(name), id);
+            }
+            if (before != null && !before.name().equals(name)
+                    && store.get(NodeRecord.nameKey(before.name())).filter(id::equals).isPresent()) {
+                txn.delete(NodeRecord.nameKey(before.name()));
+            }
+            Optional<String> conflict = store.commit(txn.put(record.key(), ClusterStore.toJson(record)).build());
+            if (conflict.isPresent()) {
+                return conflict.get().startsWith(NodeRecord.NAME_PREFIX)
+                        ? "409 node name " + name + " is already used by another node"
+                        : "409 node " + id + " changed meanwhile; the next heartbeat tries again";
+            }
+            log.info("node {} ({}) {} at {}", name, id, before == null ? "joined" : "updated", address);
         }
         String engineError = hb.hasNonNull("engineError") ? hb.get("engineError").asText() : null;
         Report previous = reports.get(id);

@@ -153,6 +153,91 @@ class DispatcherTlsTest {
         assertThat(dispatcher.node(NODE_ID)).isEmpty();
     }
 
+    @Test
+    void reEnrollingAnExistingNodeIdIsRefusedAndItsRecordStaysAsItWas() throws Exception {
+        ClusterTls node = Enrollment.enroll(manager, security.token(), NODE_ID, ADVERTISE);
+        new HttpReportSink(manager, node.sslContext()).send(heartbeat(NODE_ID));
+        assertThatThrownBy(() -> Enrollment.enroll(manager, security.token(), NODE_ID, new HostPort("127.0.0.2", 4243)))
+                .hasMessageContaining("409").hasMessageContaining("already in the cluster");
+        assertThat(dispatcher.node(NODE_ID).orElseThrow().record().address()).isEqualTo(ADVERTISE.toString());
+        // an ID given a certificate but not heartbeating yet is taken too
+        Enrollment.enroll(manager, security.token(), "0123456789abcdef", ADVERTISE);
+        assertThatThrownBy(() -> Enrollment.enroll(manager, security.token(), "0123456789abcdef", ADVERTISE))
+                .hasMessageContaining("409");
+    }
+
+    @Test
+    void aHeartbeatFromAnAddressItsCertificateDoesNotNameIsRefused() throws Exception {
+        ClusterTls node = Enrollment.enroll(manager, security.token(), NODE_ID, ADVERTISE);
+        Heartbeat elsewhere = new Heartbeat(NODE_ID, "node1", "10.9.9.9:4243", Map.of(), null, null, null);
+        assertThatThrownBy(() -> new HttpReportSink(manager, node.sslContext()).send(elsewhere))
+                .isInstanceOfSatisfying(ManagerRejectedException.class, e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.getMessage()).contains("10.9.9.9:4243").contains("127.0.0.1");
+                });
+        assertThat(dispatcher.node(NODE_ID)).isEmpty();
+        // the address it enrolled for, on another port, is its own
+        new HttpReportSink(manager, node.sslContext()).send(
+                new Heartbeat(NODE_ID, "node1", "127.0.0.1:5555", Map.of(), null, null, null));
+        assertThat(dispatcher.node(NODE_ID).orElseThrow().record().address()).isEqualTo("127.0.0.1:5555");
+    }
+
+    @Test
+    void aSecondNodeCannotTakeANameInUse() throws Exception {
+        ClusterTls first = Enrollment.enroll(manager, security.token(), NODE_ID, ADVERTISE);
+        ClusterTls second = Enrollment.enroll(manager, security.token(), "ffffffff00000000", ADVERTISE);
+        new HttpReportSink(manager, first.sslContext()).send(heartbeat(NODE_ID));
+        assertThatThrownBy(() -> new HttpReportSink(manager, second.sslContext()).send(heartbeat("ffffffff00000000")))
+                .isInstanceOfSatisfying(ManagerRejectedException.class, e -> assertThat(e.status()).isEqualTo(409));
+        assertThat(dispatcher.nodeByName("node1").orElseThrow().id()).isEqualTo(NODE_ID);
+        // renamed, the first frees its old name for the second
+        new HttpReportSink(manager, first.sslContext()).send(
+                new Heartbeat(NODE_ID, "renamed", ADVERTISE.toString(), Map.of(), null, null, null));
+        new HttpReportSink(manager, second.sslContext()).send(heartbeat("ffffffff00000000"));
+        assertThat(dispatcher.nodeByName("node1").orElseThrow().id()).isEqualTo("ffffffff00000000");
+    }
+
+    @Test
+    void claimsBeyondSaneBoundsAreRefused() throws Exception {
+        ClusterTls node = Enrollment.enroll(manager, security.token(), NODE_ID, ADVERTISE);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String info : List.of("{\"NCPU\": 1000000, \"MemTotal\": 1073741824}",
+                "{\"NCPU\": 4, \"MemTotal\": 9223372036854775807}", "{\"NCPU\": -1}")) {
+            Heartbeat hb = new Heartbeat(NODE_ID, "node1", ADVERTISE.toString(), Map.of(), json.readTree(info), null, null);
+            assertThatThrownBy(() -> new HttpReportSink(manager, node.sslContext()).send(hb))
+                    .as(info).isInstanceOfSatisfying(ManagerRejectedException.class,
+                            e -> assertThat(e.status()).isEqualTo(400));
+        }
+        Map<String, String> many = new java.util.HashMap<>();
+        for (int i = 0; i < 300; i++) {
+            many.put("l" + i, "v");
+        }
+        assertThatThrownBy(() -> new HttpReportSink(manager, node.sslContext()).send(
+                new Heartbeat(NODE_ID, "node1", ADVERTISE.toString(), many, null, null, null)))
+                .isInstanceOfSatisfying(ManagerRejectedException.class, e -> assertThat(e.status()).isEqualTo(400));
+        assertThat(dispatcher.node(NODE_ID)).isEmpty();
+    }
+
+    @Test
+    void onlyEcP256KeysAreSigned() throws Exception {
+        var rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        var keys = rsa.generateKeyPair();
+        var csr = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                new org.bouncycastle.asn1.x500.X500Name("CN=" + NODE_ID), keys.getPublic())
+                .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withRSA").build(keys.getPrivate()));
+        assertThatThrownBy(() -> security.ca().signCsr(csr, NODE_ID, List.of("127.0.0.1")))
+                .hasMessageContaining("EC P-256");
+        var ec = java.security.KeyPairGenerator.getInstance("EC");
+        ec.initialize(new java.security.spec.ECGenParameterSpec("secp384r1"));
+        var p384 = ec.generateKeyPair();
+        var csr384 = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                new org.bouncycastle.asn1.x500.X500Name("CN=" + NODE_ID), p384.getPublic())
+                .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA384withECDSA").build(p384.getPrivate()));
+        assertThatThrownBy(() -> security.ca().signCsr(csr384, NODE_ID, List.of("127.0.0.1")))
+                .hasMessageContaining("EC P-256");
+    }
+
     private static Heartbeat heartbeat(String nodeId) {
         return new Heartbeat(nodeId, "node1", ADVERTISE.toString(), Map.of(), null, null, null);
     }
