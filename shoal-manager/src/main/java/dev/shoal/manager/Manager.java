@@ -45,7 +45,9 @@ public final class Manager implements Closeable {
     }
 
     public static Manager start(ManagerConfig config) throws IOException {
-        String raftHost = config.clusterListen().getHostString();
+        // a manager alone is a Raft group of one: its peer port serves no one else, so it listens on loopback only
+        // (several managers will need it on the cluster address, over mutual TLS)
+        String raftHost = "127.0.0.1";
         ClusterStore store = ClusterStore.open(config.dataDir(), raftHost, config.raftPort());
         dev.shoal.manager.api.RequestBody.spillTo(config.dataDir().resolve("spill"));
         ClusterSecurity security = null;

@@ -14,7 +14,7 @@ import java.util.List;
  * @param tls          TLS for the TCP addresses; null serves plain TCP (only with --insecure-tcp)
  * @param clusterListen where agents send heartbeats
  * @param dataDir      where the Raft log and snapshots live
- * @param raftPort     the Raft peer port (bound on the cluster address)
+ * @param raftPort     the Raft peer port (on loopback while the manager is alone)
  * @param insecureCluster plain HTTP and TCP between manager and nodes, no CA (debugging only)
  * @param strategy     spread, binpack or random
  * @param whenUnschedulable queue (pending) or fail a create that fits no node

@@ -42,6 +42,15 @@ public final class ClusterStore implements Closeable {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final UUID GROUP = UUID.nameUUIDFromBytes("shoal-cluster".getBytes(StandardCharsets.UTF_8));
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterStore.class);
+    private static final int MAX_KEY = 1024;
+    private static final int MAX_VALUE = 4 << 20;
+    /** The record each key prefix holds: a value that does not read as one is refused before it is committed. */
+    private static final Map<String, Class<?>> RECORDS = Map.of(
+            NodeRecord.PREFIX, NodeRecord.class,
+            ContainerRecord.PREFIX, ContainerRecord.class,
+            NetworkRecord.PREFIX, NetworkRecord.class);
+
     private final RaftServer server;
     private final RaftClient client;
     private final KvStateMachine machine;
@@ -74,9 +83,15 @@ public final class ClusterStore implements Closeable {
         ClusterStore[] self = new ClusterStore[1];
         KvStateMachine machine = new KvStateMachine(txn -> {
             if (self[0] != null) {
-                self[0].listeners.forEach(l -> l.accept(txn));
+                for (Consumer<Txn> l : self[0].listeners) {
+                    try {
+                        l.accept(txn);
+                    } catch (RuntimeException e) {
+                        LOG.warn("state listener {} failed: {}", l, e.toString());
+                    }
+                }
             }
-        });
+        }, ClusterStore::refusal);
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf("m1"))
                 .setGroup(group)
@@ -111,8 +126,44 @@ public final class ClusterStore implements Closeable {
         throw new IOException("the Raft group elected no leader within 30 s");
     }
 
+    /** Why {@code txn} may not be committed (null when it may): bad keys, oversized values, records that do not read. */
+    static String refusal(Txn txn) {
+        if (txn.ops().isEmpty()) {
+            return "an empty transaction";
+        }
+        for (Txn.Op op : txn.ops()) {
+            if (op.kind() == null || op.key() == null || op.key().isEmpty() || op.key().length() > MAX_KEY) {
+                return "an operation without a kind or a key of 1 to " + MAX_KEY + " characters";
+            }
+            boolean needsValue = op.kind() == Txn.Kind.PUT || op.kind() == Txn.Kind.REQUIRE_VALUE;
+            if (needsValue && (op.value() == null || op.value().length() > MAX_VALUE)) {
+                return "key " + op.key() + " without a value of at most " + MAX_VALUE + " characters";
+            }
+            if (op.kind() == Txn.Kind.PUT) {
+                for (Map.Entry<String, Class<?>> r : RECORDS.entrySet()) {
+                    if (op.key().startsWith(r.getKey())) {
+                        try {
+                            Object value = JSON.readValue(op.value(), r.getValue());
+                            if (value == null) {
+                                return "key " + op.key() + ": null is no " + r.getValue().getSimpleName();
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            return "key " + op.key() + " holds no " + r.getValue().getSimpleName() + ": "
+                                    + e.getMessage().lines().findFirst().orElse("");
+                        }
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
     /** Commits a transaction; returns empty on success, or the key whose precondition failed. */
     public Optional<String> commit(Txn txn) {
+        String refusal = refusal(txn);
+        if (refusal != null) {
+            throw new IllegalArgumentException("state commit refused: " + refusal);
+        }
         try {
             RaftClientReply reply = client.io().send(Message.valueOf(ByteString.copyFrom(txn.toBytes())));
             if (!reply.isSuccess()) {
@@ -127,7 +178,7 @@ public final class ClusterStore implements Closeable {
             }
             throw new IllegalStateException("state commit failed: " + result);
         } catch (IOException e) {
-            throw new UncheckedIOException("state commit failed", e);
+            throw new UncheckedIOException("state commit failed: " + e.getMessage(), e);
         }
     }
 

@@ -32,13 +32,38 @@ import java.util.function.Consumer;
  */
 final class KvStateMachine extends BaseStateMachine {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KvStateMachine.class);
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ConcurrentSkipListMap<String, String> data = new ConcurrentSkipListMap<>();
     private final Consumer<Txn> onApplied;
+    private final java.util.function.Function<Txn, String> validator;
 
-    KvStateMachine(Consumer<Txn> onApplied) {
+    /**
+     * @param onApplied told of each applied transaction (its exceptions are caught: a listener never stops the log)
+     * @param validator why a transaction may not enter the log (null when it may): checked on the leader before it
+     *                  is appended, and again when applied (an entry written before a rule existed is skipped)
+     */
+    KvStateMachine(Consumer<Txn> onApplied, java.util.function.Function<Txn, String> validator) {
         this.onApplied = onApplied;
+        this.validator = validator;
+    }
+
+    /** Refuses, before anything is appended to the log, a transaction that does not parse or holds a bad record. */
+    @Override
+    public TransactionContext startTransaction(org.apache.ratis.protocol.RaftClientRequest request) throws IOException {
+        String refusal;
+        try {
+            refusal = validator.apply(Txn.parse(request.getMessage().getContent().toByteArray()));
+        } catch (IOException | RuntimeException e) {
+            refusal = "not a transaction: " + e.getMessage();
+        }
+        TransactionContext context = super.startTransaction(request);
+        if (refusal != null) {
+            // the server answers the client with this, and appends nothing
+            context.setException(new IOException("refused: " + refusal));
+        }
+        return context;
     }
 
     NavigableMap<String, String> entries() {
@@ -69,13 +94,19 @@ final class KvStateMachine extends BaseStateMachine {
         Txn txn = null;
         try {
             txn = Txn.parse(entry.getStateMachineLogEntry().getLogData().toByteArray());
-            result = apply(txn);
+            String refusal = validator.apply(txn);
+            result = refusal != null ? "error:refused: " + refusal : apply(txn);
         } catch (RuntimeException | IOException e) {
             result = "error:" + e.getMessage();
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         if (txn != null && result.equals("ok")) {
-            onApplied.accept(txn);
+            try {
+                onApplied.accept(txn);
+            } catch (RuntimeException e) {
+                // the state is applied; a view that cannot follow must not stop the log (nor its replay at start)
+                LOG.warn("a state listener failed on entry {}: {}", entry.getIndex(), e.toString());
+            }
         }
         return CompletableFuture.completedFuture(Message.valueOf(result));
     }

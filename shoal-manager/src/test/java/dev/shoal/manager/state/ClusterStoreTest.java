@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,11 +32,54 @@ class ClusterStoreTest {
     }
 
     @Test
+    void aPlainRaftClientWithAMalformedRecordIsRefusedAndTheStoreKeepsCommitting() throws Exception {
+        int port = freePort();
+        try (ClusterStore store = ClusterStore.open(dir, "127.0.0.1", port)) {
+            store.onApplied(txn -> {
+                throw new IllegalStateException("a listener that always fails");
+            });
+            var peer = org.apache.ratis.protocol.RaftPeer.newBuilder().setId("m1").setAddress("127.0.0.1:" + port).build();
+            var group = org.apache.ratis.protocol.RaftGroup.valueOf(org.apache.ratis.protocol.RaftGroupId.valueOf(
+                    java.util.UUID.nameUUIDFromBytes("shoal-cluster".getBytes(java.nio.charset.StandardCharsets.UTF_8))), peer);
+            try (var raw = org.apache.ratis.client.RaftClient.newBuilder()
+                    .setProperties(new org.apache.ratis.conf.RaftProperties()).setRaftGroup(group).build()) {
+                for (String bad : List.of("{\"ops\":[{\"kind\":\"PUT\",\"key\":\"container/x\",\"value\":\"{not json\"}]}",
+                        "{\"ops\":[{\"kind\":\"PUT\",\"key\":\"node/x\",\"value\":\"[1,2]\"}]}",
+                        "not a transaction at all", "{\"ops\":[]}")) {
+                    var reply = sendQuietly(raw, bad);
+                    assertThat(reply == null || !reply.isSuccess()).as(bad).isTrue();
+                }
+            }
+            assertThat(store.get("container/x")).isEmpty();
+            // the store's own callers are refused the same way, at once
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.commit(
+                    Txn.builder().put("network/y", "{broken").build())).hasMessageContaining("network/y");
+            assertThat(store.get("node/x")).isEmpty();
+            NodeRecord node = new NodeRecord("abcdefgh12345678", "node1", "10.0.0.1:4243", Map.of(), 1L);
+            assertThat(store.commit(Txn.builder().put(node.key(), ClusterStore.toJson(node)).build())).isEmpty();
+            assertThat(store.read(node.key(), NodeRecord.class)).contains(node);
+        }
+        try (ClusterStore store = ClusterStore.open(dir, "127.0.0.1", port)) {
+            assertThat(store.get("node/abcdefgh12345678")).isPresent(); // the log replays: nothing bad was in it
+            assertThat(store.commit(Txn.builder().put("k", "v").build())).isEmpty();
+        }
+    }
+
+    private static org.apache.ratis.protocol.RaftClientReply sendQuietly(org.apache.ratis.client.RaftClient raw, String text) {
+        try {
+            return raw.io().send(org.apache.ratis.protocol.Message.valueOf(text));
+        } catch (java.io.IOException refused) {
+            return null;
+        }
+    }
+
+    @Test
     void aFailedPreconditionAppliesNothing() throws Exception {
         try (ClusterStore store = ClusterStore.open(dir, "127.0.0.1", freePort())) {
             store.commit(Txn.builder().put("name/web", "one").build());
             var conflict = store.commit(Txn.builder()
-                    .put("container/two", "{}")
+                    .put("container/two", ClusterStore.toJson(ContainerRecord.placed("two", "two", "n1", "busybox", 0, 0,
+                            Map.of(), java.util.List.of())))
                     .requireAbsent("name/web")
                     .put("name/web", "two")
                     .build());
