@@ -3,15 +3,11 @@ package dev.shoal.it;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Classic Swarm habits through the real docker CLI: what an engine learns behind the manager's back (an image
@@ -168,42 +164,5 @@ class ClassicHabitsIT {
         String web2 = names.next("web2");
         runDetached(web2, "--link", db, "--link", cache2, "busybox").assertOk();
         assertThat(nodeOf(web2)).isEqualTo("node1");
-    }
-
-    /**
-     * Containers made on an engine directly count at the next placement (classic Swarm counted every container an
-     * engine had): with nothing reserved, spread ranks by container count, so work goes to the node whose engine
-     * has fewer. (A {@code containerslots} cap counts them the same way; the lab's engines and agents take no
-     * extra labels, so that is covered by ClassicHabitsTest and PlacerNodeInfoTest.)
-     */
-    @Test
-    void containersMadeOnAnEngineDirectlyCountAtTheNextPlacement() {
-        DockerCli node1 = DockerCli.engine("node1");
-        List<String> foreign = new ArrayList<>();
-        try {
-            for (int i = 0; i < 3; i++) {
-                String name = "habit-foreign-" + UUID.randomUUID().toString().substring(0, 8);
-                node1.run("run", "-d", "--name", name, "busybox", "sleep", "600").assertOk();
-                foreign.add(name);
-            }
-            // the node reports its engine's count with its heartbeat (read at most every 10 s)
-            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                String probe = names.next("probe");
-                runDetached(probe, "-e", "constraint:node!=node3", "busybox").assertOk();
-                String node = nodeOf(probe);
-                docker.run("rm", "-f", probe).assertOk();
-                return node.equals("node2");
-            });
-            for (int i = 0; i < 2; i++) {
-                String name = names.next("counted");
-                runDetached(name, "-e", "constraint:node!=node3", "busybox").assertOk();
-                assertThat(nodeOf(name)).as("node1's engine has 3 containers the manager did not make")
-                        .isEqualTo("node2");
-            }
-        } finally {
-            for (String name : foreign) {
-                node1.run("rm", "-f", name);
-            }
-        }
     }
 }

@@ -414,10 +414,12 @@ public final class Placer {
     }
 
     /**
-     * One node as the scheduler sees it. Its container count is the manager's records there plus the containers its
-     * engine has that the manager did not create: {@code records + max(0, engine's Containers − records created on
-     * the engine)}, never less than {@code max(records, engine's Containers)} — so containers made on the engine
-     * directly take slots too (classic Swarm counted every container the engine had).
+     * One node as the scheduler sees it. On a node whose slots are capped ({@code containerslots}, node or engine
+     * label) its container count is the manager's records there plus the containers its engine has that the manager
+     * did not create: {@code records + max(0, engine's Containers − records created on the engine)}, never less than
+     * {@code max(records, engine's Containers)} — so containers made on the engine directly take slots too (classic
+     * Swarm counted every container the engine had). Elsewhere the count is the records alone: the engine count
+     * would only reorder spread, and without a fan-out it is the heartbeat's, up to 12 s old.
      */
     static NodeInfo nodeInfo(NodeStatus n, JsonNode engineInfo, List<ContainerRecord> records,
                              List<ImageInfo> images) {
@@ -431,9 +433,12 @@ public final class Placer {
                     rec.image(), rec.labels(), rec.ports().stream().map(Placer::portBinding).toList(),
                     rec.memoryBytes(), rec.nanoCpus()));
         }
-        int foreign = Math.max(0, engineInfo.path("Containers").asInt(0) - created);
+        Map<String, String> engineLabels = engineLabels(engineInfo);
+        boolean capped = n.record().labels().containsKey(ClusterSnapshot.SLOTS_LABEL)
+                || engineLabels.containsKey(ClusterSnapshot.SLOTS_LABEL);
+        int foreign = capped ? Math.max(0, engineInfo.path("Containers").asInt(0) - created) : 0;
         return new NodeInfo(n.id(), n.name(), n.healthy() ? Health.HEALTHY : Health.DOWN,
-                n.record().labels(), engineLabels(engineInfo), engineInfo.path("NCPU").asInt(0) * 1_000_000_000L,
+                n.record().labels(), engineLabels, engineInfo.path("NCPU").asInt(0) * 1_000_000_000L,
                 engineInfo.path("MemTotal").asLong(0), 0, 0, containers.size() + foreign, Set.of(), containers, images);
     }
 

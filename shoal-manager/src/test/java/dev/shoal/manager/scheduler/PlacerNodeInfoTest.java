@@ -46,14 +46,18 @@ class PlacerNodeInfoTest {
 
     @Test
     void aRecordTheEngineHasNotCreatedYetCountsBesideTheEnginesContainers() throws Exception {
+        Map<String, String> capped = Map.of("containerslots", "4"); // shoal join --label containerslots=4
         JsonNode info = json("{'NCPU':2,'MemTotal':1000,'Containers':1}");
         // the engine's one container is foreign; a placed record is on its way: 2, more than max(1, 1)
-        NodeInfo n = Placer.nodeInfo(node(Map.of(), info), info, List.of(record("b", false)), List.of());
+        NodeInfo n = Placer.nodeInfo(node(capped, info), info, List.of(record("b", false)), List.of());
         assertThat(n.containerCount()).isEqualTo(2);
         // an engine report older than the records never lowers the count below the records
         JsonNode stale = json("{'NCPU':2,'MemTotal':1000,'Containers':0}");
-        assertThat(Placer.nodeInfo(node(Map.of(), stale), stale, List.of(record("c", true), record("d", true)),
+        assertThat(Placer.nodeInfo(node(capped, stale), stale, List.of(record("c", true), record("d", true)),
                 List.of()).containerCount()).isEqualTo(2);
+        // an uncapped node counts the records alone (the engine's count would only reorder spread)
+        assertThat(Placer.nodeInfo(node(Map.of(), info), info, List.of(record("e", true)), List.of())
+                .containerCount()).isEqualTo(1);
     }
 
     @Test
