@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Places containers: builds a snapshot of the nodes (health, labels, engine facts, capacity) and of the containers
@@ -168,10 +169,12 @@ public final class Placer {
         }
         List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
         Map<String, Set<String>> imageNodes = new HashMap<>();
+        // the engines' images, asked once per pass if a pending record needs them
+        AtomicReference<Map<String, List<ImageInfo>>> images = new AtomicReference<>();
         int placed = 0;
         for (ContainerRecord rec : pending) {
             try {
-                if (placeOne(rec, healthy, imageNodes)) {
+                if (placeOne(rec, healthy, imageNodes, images)) {
                     placed++;
                 }
             } catch (RuntimeException e) {
@@ -181,7 +184,8 @@ public final class Placer {
         return placed;
     }
 
-    private boolean placeOne(ContainerRecord rec, List<NodeStatus> healthy, Map<String, Set<String>> imageNodes) {
+    private boolean placeOne(ContainerRecord rec, List<NodeStatus> healthy, Map<String, Set<String>> imageNodes,
+                             AtomicReference<Map<String, List<ImageInfo>>> images) {
         ObjectNode spec = rec.spec() instanceof ObjectNode o ? o.deepCopy() : ClusterStore.JSON.createObjectNode();
         CreateSpec parsed = CreateSpec.from(spec, cpuSharesAsCores);
         Request r = parsed.request();
@@ -189,7 +193,7 @@ public final class Placer {
             Set<String> withImage = imageNodes.computeIfAbsent(rec.image(), img -> nodesWithImage(healthy, img));
             r = withVolumes(r.onlyOn(imageSet(rec.image(), withImage)), parsed.volumes(), healthy);
         }
-        EngineFacts facts = engineFacts(r, healthy);
+        EngineFacts facts = engineFacts(r, healthy, images);
         ContainerRecord placed;
         synchronized (lock) {
             ContainerRecord current = cluster.containers().exact(rec.swarmId()).orElse(null);
@@ -342,6 +346,12 @@ public final class Placer {
     }
 
     private EngineFacts engineFacts(Request r, List<NodeStatus> healthy) {
+        return engineFacts(r, healthy, null);
+    }
+
+    /** As above; {@code images}, if given, keeps the images once asked (one pass over the pending records). */
+    private EngineFacts engineFacts(Request r, List<NodeStatus> healthy,
+                                    AtomicReference<Map<String, List<ImageInfo>>> images) {
         if (healthy.isEmpty()) {
             return EngineFacts.NONE;
         }
@@ -352,7 +362,13 @@ public final class Placer {
         if (!imageRule && capped.isEmpty()) {
             return EngineFacts.NONE;
         }
-        return new EngineFacts(imageRule ? imagesOn(healthy) : Map.of(), capped.isEmpty() ? Map.of() : infoOf(capped));
+        Map<String, List<ImageInfo>> held = Map.of();
+        if (imageRule) {
+            held = images == null ? imagesOn(healthy)
+                    : images.updateAndGet(m -> m != null ? m : imagesOn(healthy));
+        }
+        // /info is asked again for every decision: a container placed a moment ago must count on its node
+        return new EngineFacts(held, capped.isEmpty() ? Map.of() : infoOf(capped));
     }
 
     /**
