@@ -116,7 +116,7 @@ class SchedulerIT {
         assertThat(r.err()).contains("Pending");
         assertThat(status(fourth)).isEqualTo("Pending");
         assertThat(docker.run("inspect", "--format", "{{.State.Error}}", fourth).assertOk().out())
-                .contains("Unable to find a node that satisfies the following conditions", "[port 18089/tcp]",
+                .contains("Unable to find a node that satisfies the following conditions", "[port 18089 (Bridge mode)]",
                         "port 18089/tcp already bound on 3 nodes");
     }
 

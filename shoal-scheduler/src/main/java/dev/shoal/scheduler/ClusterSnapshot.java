@@ -3,6 +3,7 @@ package dev.shoal.scheduler;
 import dev.shoal.scheduler.expr.Expr;
 import dev.shoal.scheduler.model.ContainerInfo;
 import dev.shoal.scheduler.model.Health;
+import dev.shoal.scheduler.model.ImageInfo;
 import dev.shoal.scheduler.model.NodeInfo;
 import dev.shoal.scheduler.model.PortBinding;
 
@@ -28,7 +29,10 @@ import java.util.Map;
  * <p>Not thread-safe; no I/O, no clock.
  */
 public final class ClusterSnapshot {
-    /** Node label capping the containers on a node (classic Swarm's containerslots filter). */
+    /**
+     * Label capping the containers on a node (classic Swarm's containerslots filter): a node label, else the engine
+     * label of that name (dockerd's {@code --label containerslots=N}, which classic Swarm read).
+     */
     public static final String SLOTS_LABEL = "containerslots";
 
     private final int n;
@@ -59,6 +63,7 @@ public final class ClusterSnapshot {
     private final Map<String, Map<String, long[]>> valueIndex = new HashMap<>();
     private final Map<String, long[]> ruleCache = new HashMap<>();
     private final List<List<ContainerInfo>> known;
+    private final List<List<ImageInfo>> images;
     private final Map<String, ContainerInfo> containerById = new HashMap<>();
     private final Map<String, Integer> nodeOfContainer = new HashMap<>();
     private final Map<String, String> idOfName = new HashMap<>();
@@ -83,6 +88,7 @@ public final class ClusterSnapshot {
         degraded = new boolean[n];
         schedulable = new long[words];
         known = new ArrayList<>(n);
+        images = new ArrayList<>(n);
         wordFreeMem = new long[words];
         freeMem = new long[n];
         freeCpu = new long[n];
@@ -106,7 +112,9 @@ public final class ClusterSnapshot {
             usedCpu[i] = node.reservedNanoCpus();
             usedMem[i] = node.reservedMemory();
             containers[i] = node.containerCount() - node.containers().size();
-            slots[i] = parseSlots(node.labels().get(SLOTS_LABEL));
+            String slotLabel = node.labels().get(SLOTS_LABEL);
+            slots[i] = parseSlots(slotLabel != null ? slotLabel : node.engineLabels().get(SLOTS_LABEL));
+            images.add(node.images());
             degraded[i] = node.health() == Health.DEGRADED;
             if (node.health().schedulable()) {
                 schedulable[i >>> 6] |= 1L << i;
@@ -350,6 +358,11 @@ public final class ClusterSnapshot {
     /** Visits the known containers on a node (for affinities). */
     public void forEachContainer(int node, java.util.function.Consumer<ContainerInfo> action) {
         known.get(node).forEach(action);
+    }
+
+    /** The images the node's engine holds, as the caller gave them (empty if it did not look). */
+    public List<ImageInfo> imagesOn(int node) {
+        return images.get(node);
     }
 
     /** Whether the host port ({@code 80/tcp}) is bound on the node. */

@@ -2,6 +2,7 @@ package dev.shoal.scheduler;
 
 import dev.shoal.scheduler.expr.Expr;
 import dev.shoal.scheduler.filter.AffinityFilter;
+import dev.shoal.scheduler.filter.ColocationFilter;
 import dev.shoal.scheduler.filter.ConstraintFilter;
 import dev.shoal.scheduler.filter.CpuFilter;
 import dev.shoal.scheduler.filter.DependencyFilter;
@@ -119,12 +120,17 @@ public final class Scheduler {
                 filters.add(AffinityFilter.of(s, e));
             }
         }
+        ColocationFilter apart = ColocationFilter.of(s, r.dependencies());
+        if (apart != null) {
+            filters.add(apart);
+        }
         for (Dependency d : r.dependencies()) {
             filters.add(DependencyFilter.of(s, d));
         }
         long[] all = s.allBits();
+        java.util.Set<String> ports = new java.util.HashSet<>();
         for (PortBinding p : r.ports()) {
-            if (!p.random()) {
+            if (!p.random() && ports.add(p.key())) {
                 filters.add(PortFilter.of(s, p, s.portBits(p.key()), all));
             }
         }

@@ -174,7 +174,7 @@ class SchedulerTest {
         }
         assertThat(new HashSet<>(placed)).hasSize(2);
         assertThat(spread(s, Request.builder().port(80).build())).isEqualTo(
-                "unschedulable: Unable to find a node that satisfies the following conditions\n[port 80/tcp]\n"
+                "unschedulable: Unable to find a node that satisfies the following conditions\n[port 80 (Bridge mode)]\n"
                         + "no suitable node (port 80/tcp already bound on 2 nodes)");
         assertThat(spread(s, Request.builder().port(new PortBinding(80, "udp")).build())).doesNotStartWith("un");
         assertThat(spread(s, Request.builder().port(0).build())).doesNotStartWith("un");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shoal.manager.state.ClusterStore;
+import dev.shoal.scheduler.expr.Expr;
 import dev.shoal.scheduler.expr.ParseException;
 import dev.shoal.scheduler.model.PortBinding;
 import dev.shoal.scheduler.model.Request;
@@ -19,7 +20,7 @@ import java.util.Map;
  * labels), host ports and dependencies ({@code --volumes-from}, {@code --link}, {@code --net/--ipc container:X}).
  *
  * @param labels the container's labels after {@link #from} (rules moved in), for affinities and the record
- * @param ports  the fixed host ports it binds, as {@code 80/tcp}
+ * @param ports  the fixed host ports it binds, as {@code 80/tcp} (with {@code --net=host}: the ports it exposes)
  * @param volumes the named volumes it mounts ({@code -v NAME:/path}, {@code --mount type=volume,source=NAME})
  */
 public record CreateSpec(Request request, long memory, long nanoCpus, Map<String, String> labels,
@@ -51,17 +52,31 @@ public record CreateSpec(Request request, long memory, long nanoCpus, Map<String
         }
         b.memory(memory).nanoCpus(nanoCpus);
         List<String> ports = new ArrayList<>();
-        host.path("PortBindings").properties().forEach(e -> {
-            String protocol = e.getKey().contains("/") ? e.getKey().substring(e.getKey().indexOf('/') + 1) : "tcp";
-            for (JsonNode binding : e.getValue()) {
-                int hostPort = hostPort(binding.path("HostPort").asText(""));
-                PortBinding p = new PortBinding(hostPort, protocol);
-                b.port(p);
-                if (!p.random()) {
-                    ports.add(p.key());
+        if (host.path("NetworkMode").asText("").equals("host")) {
+            // a host-network container binds what it exposes on the host itself (classic Swarm's host-mode port
+            // filter); the engine ignores its PortBindings
+            body.path("ExposedPorts").properties().forEach(e -> {
+                for (PortBinding p : exposed(e.getKey())) {
+                    b.port(p);
+                    if (!ports.contains(p.key())) {
+                        ports.add(p.key());
+                    }
                 }
-            }
-        });
+            });
+        } else {
+            host.path("PortBindings").properties().forEach(e -> {
+                String protocol = e.getKey().contains("/") ? e.getKey().substring(e.getKey().indexOf('/') + 1)
+                        : "tcp";
+                for (JsonNode binding : e.getValue()) {
+                    int hostPort = hostPort(binding.path("HostPort").asText(""));
+                    PortBinding p = new PortBinding(hostPort, protocol);
+                    b.port(p);
+                    if (!p.random()) {
+                        ports.add(p.key());
+                    }
+                }
+            });
+        }
         for (JsonNode v : host.path("VolumesFrom")) {
             b.volumesFrom(v.asText());
         }
@@ -90,6 +105,28 @@ public record CreateSpec(Request request, long memory, long nanoCpus, Map<String
                 List.copyOf(volumes));
     }
 
+    /** {@code 80/tcp}, {@code 53/udp}, {@code 8000-8002/tcp} as host-mode ports. */
+    private static List<PortBinding> exposed(String key) {
+        int slash = key.indexOf('/');
+        String protocol = slash < 0 ? "tcp" : key.substring(slash + 1);
+        String range = slash < 0 ? key : key.substring(0, slash);
+        int dash = range.indexOf('-');
+        try {
+            int first = Integer.parseInt((dash < 0 ? range : range.substring(0, dash)).trim());
+            int last = dash < 0 ? first : Integer.parseInt(range.substring(dash + 1).trim());
+            if (first < 1 || last > 65535 || last < first) {
+                throw new ParseException("port", key, "not a port or port range");
+            }
+            List<PortBinding> out = new ArrayList<>();
+            for (int port = first; port <= last; port++) {
+                out.add(PortBinding.host(port, protocol));
+            }
+            return out;
+        } catch (NumberFormatException e) {
+            throw new ParseException("port", key, "not a port or port range");
+        }
+    }
+
     /** A fixed port, or 0 (any free port) for an empty value or a range such as {@code 8000-8010}. */
     private static int hostPort(String text) {
         if (text.isEmpty() || text.contains("-")) {
@@ -103,16 +140,17 @@ public record CreateSpec(Request request, long memory, long nanoCpus, Map<String
     }
 
     private static void moveRulesIntoLabels(ObjectNode body, List<String> env, Map<String, String> labels) {
-        List<String> constraints = jsonList(labels.get(Request.CONSTRAINTS_LABEL));
-        List<String> affinities = jsonList(labels.get(Request.AFFINITIES_LABEL));
+        List<String> constraints = new ArrayList<>(Request.ruleLabel("constraint",
+                labels.get(Request.CONSTRAINTS_LABEL)));
+        List<String> affinities = new ArrayList<>(Request.ruleLabel("affinity", labels.get(Request.AFFINITIES_LABEL)));
         ArrayNode kept = ClusterStore.JSON.createArrayNode();
         boolean moved = false;
         for (String e : env) {
             if (e.startsWith("constraint:")) {
-                constraints.add(e.substring("constraint:".length()));
+                constraints.add(Expr.unescapeBang(e.substring("constraint:".length())));
                 moved = true;
             } else if (e.startsWith("affinity:")) {
-                affinities.add(e.substring("affinity:".length()));
+                affinities.add(Expr.unescapeBang(e.substring("affinity:".length())));
                 moved = true;
             } else {
                 kept.add(e);
@@ -134,22 +172,6 @@ public record CreateSpec(Request request, long memory, long nanoCpus, Map<String
             out.put(Request.AFFINITIES_LABEL, text);
             labels.put(Request.AFFINITIES_LABEL, text);
         }
-    }
-
-    /** The strings of a JSON-array label already checked by the request builder. */
-    private static List<String> jsonList(String text) {
-        List<String> out = new ArrayList<>();
-        if (text == null || text.isBlank()) {
-            return out;
-        }
-        try {
-            for (JsonNode n : ClusterStore.JSON.readTree(text)) {
-                out.add(n.asText());
-            }
-        } catch (Exception e) {
-            throw new ParseException("constraint", text, "label is not a JSON array of strings");
-        }
-        return out;
     }
 
     private static String toJson(List<String> items) {

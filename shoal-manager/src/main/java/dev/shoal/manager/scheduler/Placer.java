@@ -14,6 +14,7 @@ import dev.shoal.scheduler.Placement;
 import dev.shoal.scheduler.Scheduler;
 import dev.shoal.scheduler.model.ContainerInfo;
 import dev.shoal.scheduler.model.Health;
+import dev.shoal.scheduler.model.ImageInfo;
 import dev.shoal.scheduler.model.NodeInfo;
 import dev.shoal.scheduler.model.NodeSet;
 import dev.shoal.scheduler.model.PortBinding;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Places containers: builds a snapshot of the nodes (health, labels, engine facts, capacity) and of the containers
@@ -104,10 +106,11 @@ public final class Placer {
         }
         Map<String, String> labels = new HashMap<>(request.labels());
         labels.put(ContainerRecord.SWARM_ID_LABEL, swarmId);
+        EngineFacts facts = engineFacts(r, healthy);
         ContainerRecord record;
         Placement decision;
         synchronized (lock) {
-            decision = scheduler.place(snapshot(), r);
+            decision = scheduler.place(snapshot(facts), r);
             String finalName = name != null ? name : freshName.get();
             if (decision instanceof Placement.Unschedulable u) {
                 if (failFast || whenUnschedulable == WhenUnschedulable.FAIL) {
@@ -166,10 +169,12 @@ public final class Placer {
         }
         List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
         Map<String, Set<String>> imageNodes = new HashMap<>();
+        // the engines' images, asked once per pass if a pending record needs them
+        AtomicReference<Map<String, List<ImageInfo>>> images = new AtomicReference<>();
         int placed = 0;
         for (ContainerRecord rec : pending) {
             try {
-                if (placeOne(rec, healthy, imageNodes)) {
+                if (placeOne(rec, healthy, imageNodes, images)) {
                     placed++;
                 }
             } catch (RuntimeException e) {
@@ -179,7 +184,8 @@ public final class Placer {
         return placed;
     }
 
-    private boolean placeOne(ContainerRecord rec, List<NodeStatus> healthy, Map<String, Set<String>> imageNodes) {
+    private boolean placeOne(ContainerRecord rec, List<NodeStatus> healthy, Map<String, Set<String>> imageNodes,
+                             AtomicReference<Map<String, List<ImageInfo>>> images) {
         ObjectNode spec = rec.spec() instanceof ObjectNode o ? o.deepCopy() : ClusterStore.JSON.createObjectNode();
         CreateSpec parsed = CreateSpec.from(spec, cpuSharesAsCores);
         Request r = parsed.request();
@@ -187,13 +193,14 @@ public final class Placer {
             Set<String> withImage = imageNodes.computeIfAbsent(rec.image(), img -> nodesWithImage(healthy, img));
             r = withVolumes(r.onlyOn(imageSet(rec.image(), withImage)), parsed.volumes(), healthy);
         }
+        EngineFacts facts = engineFacts(r, healthy, images);
         ContainerRecord placed;
         synchronized (lock) {
             ContainerRecord current = cluster.containers().exact(rec.swarmId()).orElse(null);
             if (current == null || !current.isPending()) {
                 return false; // removed or placed meanwhile
             }
-            Placement decision = scheduler.place(snapshot(), r);
+            Placement decision = scheduler.place(snapshot(facts), r);
             if (decision instanceof Placement.Unschedulable u) {
                 if (!u.message().equals(current.pendingReason())) {
                     replace(current, current.withPendingReason(u.message()));
@@ -285,8 +292,9 @@ public final class Placer {
 
     /** A decision alone, nothing committed (a volume's node). */
     public Placement decide(Request r) {
+        EngineFacts facts = engineFacts(r, cluster.dispatcher().healthyNodes());
         synchronized (lock) {
-            return scheduler.place(snapshot(), r);
+            return scheduler.place(snapshot(facts), r);
         }
     }
 
@@ -328,8 +336,85 @@ public final class Placer {
         }
     }
 
+    /**
+     * What a decision needs to know fresh from the engines, beyond the heartbeats: the images each holds (only for a
+     * request with an {@code affinity:image} rule) and the engine's own {@code /info} (only for nodes whose slots are
+     * capped, so containers made on the engine behind the manager's back count at once).
+     */
+    record EngineFacts(Map<String, List<ImageInfo>> images, Map<String, JsonNode> info) {
+        static final EngineFacts NONE = new EngineFacts(Map.of(), Map.of());
+    }
+
+    private EngineFacts engineFacts(Request r, List<NodeStatus> healthy) {
+        return engineFacts(r, healthy, null);
+    }
+
+    /** As above; {@code images}, if given, keeps the images once asked (one pass over the pending records). */
+    private EngineFacts engineFacts(Request r, List<NodeStatus> healthy,
+                                    AtomicReference<Map<String, List<ImageInfo>>> images) {
+        if (healthy.isEmpty()) {
+            return EngineFacts.NONE;
+        }
+        boolean imageRule = r.affinities().stream().anyMatch(e -> e.key().equals("image"));
+        List<NodeStatus> capped = healthy.stream().filter(n -> n.record().labels().containsKey(
+                ClusterSnapshot.SLOTS_LABEL) || engineLabels(n.engineInfo()).containsKey(ClusterSnapshot.SLOTS_LABEL))
+                .toList();
+        if (!imageRule && capped.isEmpty()) {
+            return EngineFacts.NONE;
+        }
+        Map<String, List<ImageInfo>> held = Map.of();
+        if (imageRule) {
+            held = images == null ? imagesOn(healthy)
+                    : images.updateAndGet(m -> m != null ? m : imagesOn(healthy));
+        }
+        // /info is asked again for every decision: a container placed a moment ago must count on its node
+        return new EngineFacts(held, capped.isEmpty() ? Map.of() : infoOf(capped));
+    }
+
+    /**
+     * The images each node's engine holds ({@code GET /images/json} on each, at once). One small method on purpose:
+     * an event-fed image index replaces this fan-out later.
+     */
+    private Map<String, List<ImageInfo>> imagesOn(List<NodeStatus> nodes) {
+        Map<String, List<ImageInfo>> out = new HashMap<>();
+        for (var r : cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(), "/images/json"))) {
+            if (r.ok() && r.value().ok()) {
+                out.put(r.node().id(), images(r.value().json()));
+            }
+        }
+        return out;
+    }
+
+    /** An engine's {@code GET /images/json} answer as the scheduler's image facts. */
+    static List<ImageInfo> images(JsonNode list) {
+        List<ImageInfo> images = new ArrayList<>();
+        for (JsonNode image : list) {
+            List<String> tags = new ArrayList<>();
+            image.path("RepoTags").forEach(t -> tags.add(t.asText()));
+            List<String> digests = new ArrayList<>();
+            image.path("RepoDigests").forEach(d -> digests.add(d.asText()));
+            images.add(new ImageInfo(image.path("Id").asText(""), tags, digests));
+        }
+        return images;
+    }
+
+    /** Each node's fresh {@code GET /info} (nodes that do not answer keep their heartbeat's). */
+    private Map<String, JsonNode> infoOf(List<NodeStatus> nodes) {
+        Map<String, JsonNode> out = new HashMap<>();
+        for (var r : cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(), "/info"))) {
+            if (r.ok() && r.value().ok()) {
+                out.put(r.node().id(), r.value().json());
+            }
+        }
+        return out;
+    }
+
     /** The snapshot a decision is made on: every node (unhealthy ones get nothing) and every placed record. */
     public ClusterSnapshot snapshot() {
+        return snapshot(EngineFacts.NONE);
+    }
+
+    private ClusterSnapshot snapshot(EngineFacts facts) {
         Map<String, List<ContainerRecord>> byNode = new HashMap<>();
         for (ContainerRecord rec : cluster.containers().all()) {
             if (!rec.isPending()) {
@@ -338,17 +423,39 @@ public final class Placer {
         }
         List<NodeInfo> nodes = new ArrayList<>();
         for (NodeStatus n : cluster.dispatcher().nodes()) {
-            List<ContainerInfo> containers = new ArrayList<>();
-            for (ContainerRecord rec : byNode.getOrDefault(n.id(), List.of())) {
-                containers.add(new ContainerInfo(rec.engineId() != null ? rec.engineId() : rec.swarmId(), rec.name(),
-                        rec.image(), rec.labels(), rec.ports().stream().map(Placer::portBinding).toList(),
-                        rec.memoryBytes(), rec.nanoCpus()));
-            }
-            nodes.add(new NodeInfo(n.id(), n.name(), n.healthy() ? Health.HEALTHY : Health.DOWN,
-                    n.record().labels(), engineLabels(n.engineInfo()), n.cpus() * 1_000_000_000L, n.memoryBytes(),
-                    0, 0, containers.size(), Set.of(), containers));
+            nodes.add(nodeInfo(n, facts.info().getOrDefault(n.id(), n.engineInfo()),
+                    byNode.getOrDefault(n.id(), List.of()), facts.images().getOrDefault(n.id(), List.of())));
         }
         return ClusterSnapshot.of(nodes);
+    }
+
+    /**
+     * One node as the scheduler sees it. On a node whose slots are capped ({@code containerslots}, node or engine
+     * label) its container count is the manager's records there plus the containers its engine has that the manager
+     * did not create: {@code records + max(0, engine's Containers − records created on the engine)}, never less than
+     * {@code max(records, engine's Containers)} — so containers made on the engine directly take slots too (classic
+     * Swarm counted every container the engine had). Elsewhere the count is the records alone: the engine count
+     * would only reorder spread, and without a fan-out it is the heartbeat's, up to 12 s old.
+     */
+    static NodeInfo nodeInfo(NodeStatus n, JsonNode engineInfo, List<ContainerRecord> records,
+                             List<ImageInfo> images) {
+        List<ContainerInfo> containers = new ArrayList<>();
+        int created = 0;
+        for (ContainerRecord rec : records) {
+            if (rec.engineId() != null) {
+                created++;
+            }
+            containers.add(new ContainerInfo(rec.engineId() != null ? rec.engineId() : rec.swarmId(), rec.name(),
+                    rec.image(), rec.labels(), rec.ports().stream().map(Placer::portBinding).toList(),
+                    rec.memoryBytes(), rec.nanoCpus()));
+        }
+        Map<String, String> engineLabels = engineLabels(engineInfo);
+        boolean capped = n.record().labels().containsKey(ClusterSnapshot.SLOTS_LABEL)
+                || engineLabels.containsKey(ClusterSnapshot.SLOTS_LABEL);
+        int foreign = capped ? Math.max(0, engineInfo.path("Containers").asInt(0) - created) : 0;
+        return new NodeInfo(n.id(), n.name(), n.healthy() ? Health.HEALTHY : Health.DOWN,
+                n.record().labels(), engineLabels, engineInfo.path("NCPU").asInt(0) * 1_000_000_000L,
+                engineInfo.path("MemTotal").asLong(0), 0, 0, containers.size() + foreign, Set.of(), containers, images);
     }
 
     /** Engine facts and labels, as classic Swarm offered them to constraints. */

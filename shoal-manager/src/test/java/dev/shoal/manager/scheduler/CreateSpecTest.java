@@ -70,4 +70,33 @@ class CreateSpecTest {
         ObjectNode both = body("{'Image':'busybox','HostConfig':{'CpuShares':2,'NanoCpus':250000000}}");
         assertThat(CreateSpec.from(both, true).nanoCpus()).isEqualTo(250_000_000L);
     }
+
+    @Test
+    void aHostNetworkContainerTakesTheHostPortsItExposes() throws Exception {
+        ObjectNode b = body("{'Image':'busybox','ExposedPorts':{'80/tcp':{},'53/udp':{}},"
+                + "'HostConfig':{'NetworkMode':'host','PortBindings':{'80/tcp':[{'HostPort':'8080'}]}}}");
+        CreateSpec spec = CreateSpec.from(b, false);
+        assertThat(spec.ports()).containsExactlyInAnyOrder("80/tcp", "53/udp");
+        assertThat(spec.request().ports()).containsExactlyInAnyOrder(PortBinding.host(80, "tcp"),
+                PortBinding.host(53, "udp"));
+        // bridge mode: exposing is not binding
+        ObjectNode bridge = body("{'Image':'busybox','ExposedPorts':{'80/tcp':{}},'HostConfig':{}}");
+        assertThat(CreateSpec.from(bridge, false).ports()).isEmpty();
+    }
+
+    @Test
+    void theBackslashAShellLeavesBeforeBangReadsAsBang() throws Exception {
+        // docker run --label 'com.docker.swarm.affinities=["container\!=c1"]' -e 'constraint:node\!=node1'
+        ObjectNode b = body("{'Image':'busybox'}");
+        b.putArray("Env").add("constraint:node\\!=node1");
+        b.putObject("Labels").put("com.docker.swarm.affinities", "[\"container\\!=c1\"]");
+        CreateSpec spec = CreateSpec.from(b, false);
+        assertThat(spec.request().affinities()).singleElement().satisfies(e -> {
+            assertThat(e.key()).isEqualTo("container");
+            assertThat(e.negated()).isTrue();
+        });
+        assertThat(b.path("Labels").path("com.docker.swarm.constraints").asText()).isEqualTo("[\"node!=node1\"]");
+        assertThat(CreateSpec.from(b, false).request().constraints()).singleElement()
+                .satisfies(e -> assertThat(e.negated()).isTrue());
+    }
 }

@@ -5,6 +5,7 @@ import java.util.regex.Pattern;
 /**
  * One parsed rule {@code key==value}, {@code key!=value}, soft {@code key==~value} / {@code key!=~value}.
  * Keys are at least 2 characters ({@code [A-Za-z_][A-Za-z0-9_.-]+}); values are literals, globs or {@code /regex/}.
+ * {@code \!} reads as {@code !} (see {@link #unescapeBang}).
  *
  * @param source the expression as written (used in messages, e.g. {@code [node==node1]})
  */
@@ -16,7 +17,7 @@ public record Expr(String source, String key, boolean negated, boolean soft, Mat
         if (text == null) {
             throw new ParseException(kind, "null", "empty expression");
         }
-        String source = text.strip();
+        String source = unescapeBang(text.strip());
         int eq = source.indexOf("==");
         int ne = source.indexOf("!=");
         int at;
@@ -50,6 +51,33 @@ public record Expr(String source, String key, boolean negated, boolean soft, Mat
             throw new ParseException(kind, source, "empty regular expression");
         }
         return new Expr(source, key, negated, soft, Matcher.compile(value, kind, source), value);
+    }
+
+    /**
+     * {@code container\!=c1} → {@code container!=c1}: the backslash an interactive shell leaves before {@code !}
+     * (history expansion) is dropped, so {@code \!=} reads as {@code !=}. An escaped backslash ({@code \\!})
+     * stays as it is; nothing else changes.
+     */
+    public static String unescapeBang(String text) {
+        int at = text.indexOf('\\');
+        if (at < 0) {
+            return text;
+        }
+        StringBuilder sb = new StringBuilder(text.length());
+        sb.append(text, 0, at);
+        for (int i = at; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\' && i + 1 < text.length()) {
+                char next = text.charAt(++i);
+                if (next != '!') {
+                    sb.append(c);
+                }
+                sb.append(next);
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     public static Expr constraint(String text) {

@@ -3,7 +3,10 @@ package dev.shoal.scheduler.filter;
 import dev.shoal.scheduler.ClusterSnapshot;
 import dev.shoal.scheduler.model.PortBinding;
 
-/** A host port already bound on a node excludes that node (random host ports never do). */
+/**
+ * A host port already bound on a node excludes that node (random host ports never do). Bridge bindings and ports
+ * exposed by host-network containers share the host's ports: either excludes the other.
+ */
 public record PortFilter(PortBinding port, long[] passing) implements Filter {
     public static PortFilter of(ClusterSnapshot s, PortBinding port, long[] boundOrNull, long[] all) {
         if (boundOrNull == null) {
@@ -23,7 +26,7 @@ public record PortFilter(PortBinding port, long[] passing) implements Filter {
 
     @Override
     public String condition() {
-        return "port " + port.key();
+        return port.condition();
     }
 
     @Override

@@ -190,30 +190,41 @@ public record Request(long memory, long nanoCpus, List<Expr> constraints, List<E
         }
 
         private static List<String> jsonArray(String kind, String text) {
-            if (text == null || text.isBlank()) {
-                return List.of();
-            }
-            JsonNode node;
-            try {
-                node = Json.MAPPER.readTree(text);
-            } catch (Exception e) {
-                throw new ParseException(kind, text, "label is not a JSON array of strings");
-            }
-            if (node == null || !node.isArray()) {
-                throw new ParseException(kind, text, "label is not a JSON array of strings");
-            }
-            List<String> out = new ArrayList<>();
-            for (JsonNode item : node) {
-                if (!item.isTextual()) {
-                    throw new ParseException(kind, text, "label is not a JSON array of strings");
-                }
-                out.add(item.asText());
-            }
-            return out;
+            return ruleLabel(kind, text);
         }
 
         public Request build() {
             return new Request(memory, nanoCpus, constraints, affinities, ports, dependencies, nodeSets);
         }
+    }
+
+    /**
+     * The expressions of a {@value #CONSTRAINTS_LABEL}/{@value #AFFINITIES_LABEL} label (a JSON array of strings;
+     * empty for null or blank). {@code \!} — what an interactive shell leaves of {@code !}, and no valid JSON
+     * escape — reads as {@code !}, so {@code ["container\!=c1"]} is {@code container!=c1}.
+     *
+     * @throws ParseException if the label is not a JSON array of strings
+     */
+    public static List<String> ruleLabel(String kind, String text) {
+        if (text == null || text.isBlank()) {
+            return List.of();
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(Expr.unescapeBang(text));
+        } catch (Exception e) {
+            throw new ParseException(kind, text, "label is not a JSON array of strings");
+        }
+        if (node == null || !node.isArray()) {
+            throw new ParseException(kind, text, "label is not a JSON array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode item : node) {
+            if (!item.isTextual()) {
+                throw new ParseException(kind, text, "label is not a JSON array of strings");
+            }
+            out.add(item.asText());
+        }
+        return out;
     }
 }

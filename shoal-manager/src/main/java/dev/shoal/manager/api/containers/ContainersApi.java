@@ -292,8 +292,9 @@ public final class ContainersApi {
             }
             case Placer.Created.Pending p -> {
                 answer.put("Id", p.record().swarmId());
-                answer.putArray("Warnings").add("Pending: no node can take this container yet; it starts as soon as"
-                        + " one can (docker inspect shows why): " + p.why().detail());
+                // classic Swarm's refusal (opening and [conditions]) and Shoal's detail, then what happens next
+                answer.putArray("Warnings").add(p.why().message() + "\nPending: no node can take this container yet;"
+                        + " it starts as soon as one can (docker inspect shows why)");
             }
         }
         ex.respondJson(201, answer);
