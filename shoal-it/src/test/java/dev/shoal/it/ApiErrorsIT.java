@@ -113,6 +113,27 @@ class ApiErrorsIT {
     }
 
     @Test
+    void anUpdateToLongMaxMemoryIsRefusedAndTheReservationStays() throws Exception {
+        String name = "apierr-" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            docker.run("run", "-d", "--name", name, "--memory", "64m", "busybox", "sleep", "600").assertOk();
+            DockerCli.Result huge = docker.run("update", "--memory", String.valueOf(Long.MAX_VALUE), name);
+            assertThat(huge.exit()).isNotZero();
+            assertThat(huge.err()).contains("insufficient memory");
+            assertThat(docker.run("inspect", "--format", "{{.HostConfig.Memory}}", name).assertOk().trimmed())
+                    .isEqualTo(String.valueOf(64L << 20));
+            // the node's reservation is within its total: a 64 MiB container still fits there
+            String node = docker.run("inspect", "--format", "{{.Node.Name}}", name).assertOk().trimmed();
+            docker.run("run", "-d", "--name", name + "-2", "-e", "constraint:node==" + node, "--memory", "64m",
+                    "busybox", "sleep", "600").assertOk();
+            assertThat(docker.run("inspect", "--format", "{{.State.Status}}", name + "-2").assertOk().trimmed())
+                    .isEqualTo("running");
+        } finally {
+            docker.run("rm", "-f", name, name + "-2");
+        }
+    }
+
+    @Test
     void invalidContainerNameIs400() throws Exception {
         Http r = http("POST", "/v1.41/containers/create?name=bad%20name!", json("{\"Image\":\"busybox\"}"));
         assertThat(r.status()).isEqualTo(400);

@@ -127,8 +127,9 @@ public final class ClusterSnapshot {
         for (int i = 0; i < n; i++) {
             for (ContainerInfo c : sorted.get(i).containers()) {
                 record(i, c);
-                usedCpu[i] += c.nanoCpus();
-                usedMem[i] += c.memory();
+                // saturating: reservations that would sum past Long.MAX_VALUE make the node full, never free
+                usedCpu[i] = saturatedAdd(usedCpu[i], c.nanoCpus());
+                usedMem[i] = saturatedAdd(usedMem[i], c.memory());
             }
         }
         for (int i = 0; i < n; i++) {
@@ -137,6 +138,11 @@ public final class ClusterSnapshot {
         for (int w = 0; w < words; w++) {
             refreshWord(w);
         }
+    }
+
+    static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
     }
 
     private void refreshNode(int i) {
@@ -418,8 +424,8 @@ public final class ClusterSnapshot {
                     + nanoCpus + " nanoCPUs (reserved " + usedMem[node] + "/" + totalMem[node] + " B, "
                     + usedCpu[node] + "/" + totalCpu[node] + " nanoCPUs, " + containers[node] + " containers)");
         }
-        usedMem[node] += memory;
-        usedCpu[node] += nanoCpus;
+        usedMem[node] = saturatedAdd(usedMem[node], memory);
+        usedCpu[node] = saturatedAdd(usedCpu[node], nanoCpus);
         containers[node]++;
         refreshNode(node);
         refreshWord(node >>> 6);

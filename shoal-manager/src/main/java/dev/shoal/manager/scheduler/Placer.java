@@ -258,14 +258,15 @@ public final class Placer {
             ClusterSnapshot s = snapshot();
             int node = s.indexOf(before.nodeId());
             if (node >= 0) {
-                long otherMem = s.reservedMemory(node) - before.memoryBytes();
-                long otherCpu = s.reservedNanoCpus(node) - before.nanoCpus();
-                if (mem > before.memoryBytes() && otherMem + mem > s.totalMemory(node)) {
+                // compared as "what is left", never as a sum: a request near Long.MAX_VALUE cannot wrap around
+                long otherMem = Math.max(0, s.reservedMemory(node) - before.memoryBytes());
+                long otherCpu = Math.max(0, s.reservedNanoCpus(node) - before.nanoCpus());
+                if (mem > before.memoryBytes() && mem > s.totalMemory(node) - otherMem) {
                     throw DockerException.conflict("insufficient memory on " + s.name(node) + " to reserve "
                             + mem + " bytes for " + before.name() + ": " + otherMem + " of " + s.totalMemory(node)
                             + " bytes are reserved by other containers");
                 }
-                if (cpu > before.nanoCpus() && otherCpu + cpu > s.totalNanoCpus(node)) {
+                if (cpu > before.nanoCpus() && cpu > s.totalNanoCpus(node) - otherCpu) {
                     throw DockerException.conflict("insufficient CPU on " + s.name(node) + " to reserve "
                             + cpu / 1e9 + " CPUs for " + before.name() + ": " + otherCpu / 1e9 + " of "
                             + s.totalNanoCpus(node) / 1e9 + " are reserved by other containers");

@@ -69,7 +69,13 @@ public record Request(long memory, long nanoCpus, List<Expr> constraints, List<E
         if (nanoCpus > 0) {
             return nanoCpus;
         }
-        return cpuSharesAsCores && cpuShares > 0 ? Math.multiplyExact(cpuShares, 1_000_000_000L) : 0;
+        if (!cpuSharesAsCores || cpuShares <= 0) {
+            return 0;
+        }
+        if (cpuShares > Long.MAX_VALUE / 1_000_000_000L) {
+            throw new ParseException("resource", "CpuShares=" + cpuShares, "more CPUs than can be counted");
+        }
+        return cpuShares * 1_000_000_000L;
     }
 
     /** This request also limited to the nodes of {@code set}. */

@@ -498,8 +498,13 @@ public final class ContainersApi {
         byte[] bytes = ex.body().bytes();
         ObjectNode body = parseObject(bytes);
         long memory = body.path("Memory").asLong(0);
-        long nanoCpus = dev.shoal.scheduler.model.Request.nanoCpus(body.path("NanoCpus").asLong(0),
+        long nanoCpus;
+        try {
+            nanoCpus = dev.shoal.scheduler.model.Request.nanoCpus(body.path("NanoCpus").asLong(0),
                 body.path("CpuShares").asLong(0), cluster.placer().cpuSharesAsCores());
+        } catch (ParseException e) {
+            throw DockerException.badRequest(e.getMessage());
+        }
         if (memory < 0 || nanoCpus < 0) {
             throw DockerException.badRequest("Memory and NanoCpus must not be negative");
         }
