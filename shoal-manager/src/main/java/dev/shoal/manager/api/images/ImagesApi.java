@@ -165,13 +165,28 @@ public final class ImagesApi {
     }
 
     /**
+     * {@code docker push}: from a node holding the image. When none holds it, any node answers, as one engine
+     * does: 200 and a progress stream ending in {@code "An image does not exist locally with the tag: …"}.
+     */
+    public void push(Exchange ex, String name) {
+        var holders = holders(name);
+        if (holders.isEmpty()) {
+            anyNode(ex);
+            return;
+        }
+        cluster.proxy().forward(ex, holders.get(0).node().record().address(),
+                "/images/" + name + "/push" + ex.queryString());
+    }
+
+    /**
      * {@code docker save A B …}: one node's archive when one node holds them all; otherwise each node saves the
      * images it holds (fewest nodes first) and the archives are joined into one as they stream through.
      */
     public void saveMany(Exchange ex) throws IOException {
         List<String> names = ex.params().getOrDefault("names", List.of());
         if (names.isEmpty()) {
-            throw DockerException.badRequest("no images named (names=…)");
+            anyNode(ex); // one engine answers an empty archive
+            return;
         }
         Map<String, List<NodeStatus>> holding = new LinkedHashMap<>();
         for (String name : names) {
