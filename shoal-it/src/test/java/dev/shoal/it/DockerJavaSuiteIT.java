@@ -2,6 +2,7 @@ package dev.shoal.it;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.DockerClientException;
+import com.github.dockerjava.api.exception.InternalServerErrorException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -88,6 +89,28 @@ class DockerJavaSuiteIT {
         }
         assertThat(archives.get(0)).isNotEmpty();
         assertThat(archives.get(1)).isEqualTo(archives.get(0)); // a fixed archive: no dates, no IDs
+    }
+
+    /**
+     * PullImageCmdIT, EventsCmdIT, ListContainersCmdIT.testAncestorFilter (they fail on both here, no registry, but
+     * differently): an engine refuses a pull it cannot start with 500 and {@code {"message": …}}; the manager
+     * answered 200 and a stream of one error line per node, which docker-java misreads (a pull item without status).
+     */
+    @Test
+    void pullEveryNodeRefusesIsRefusedAsOneEngineRefusesIt() {
+        String tag = "no-such-" + UUID.randomUUID().toString().substring(0, 8);
+        List<Throwable> errors = new ArrayList<>();
+        for (DockerClient c : both()) {
+            try {
+                c.pullImageCmd("busybox").withTag(tag).start().awaitCompletion(60, TimeUnit.SECONDS);
+                errors.add(null);
+            } catch (Throwable t) {
+                errors.add(t);
+            }
+        }
+        assertThat(errors.get(0)).as("engine").isInstanceOf(InternalServerErrorException.class);
+        assertThat(errors.get(1)).as("manager").isInstanceOf(InternalServerErrorException.class)
+                .hasMessage(errors.get(0).getMessage().strip()); // dockerd's JSON encoder ends its body with \n
     }
 
     /**

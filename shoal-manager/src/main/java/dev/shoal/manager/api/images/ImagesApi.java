@@ -434,6 +434,7 @@ public final class ImagesApi {
         List<NodeStatus> nodes = healthyNodes();
         String q = ex.queryString();
         var results = cluster.fanOut(nodes, n -> cluster.engines().post(n.record().address(), "/images/create" + q, null));
+        refuseIfAllRefused(results);
         ResponseStream out = ex.stream(200, "application/json");
         for (var r : results) {
             String refused = failure(r);
@@ -466,6 +467,25 @@ public final class ImagesApi {
             }
         }
         out.close();
+    }
+
+    /**
+     * Every node refused the pull before streaming (no registry, bad reference, …): answered as one engine answers
+     * it, with the engine's status and {@code {"message": …}} (the message once when every node gave the same one,
+     * else each node's), not as a 200 stream (docker-java reads that as a pull that streamed no status).
+     */
+    private static void refuseIfAllRefused(List<Cluster.NodeResult<EngineClient.Reply>> results) {
+        if (results.isEmpty() || results.stream().anyMatch(r -> r.ok() && r.value().ok())) {
+            return;
+        }
+        var answered = results.stream().filter(Cluster.NodeResult::ok).toList();
+        int status = answered.isEmpty() ? 500 : answered.get(0).value().status();
+        Set<String> messages = new LinkedHashSet<>();
+        answered.forEach(r -> messages.add(r.value().message()));
+        if (answered.size() == results.size() && messages.size() == 1) {
+            throw new DockerException(status, messages.iterator().next());
+        }
+        throw new DockerException(status, String.join("; ", results.stream().map(ImagesApi::failure).toList()));
     }
 
     private List<NodeStatus> healthyNodes() {
