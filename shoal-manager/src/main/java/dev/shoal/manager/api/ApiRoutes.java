@@ -59,6 +59,8 @@ public final class ApiRoutes implements Router {
         add("*", "/containers/(.+?)/(" + CONTAINER_ACTIONS + ")",
                 (ex, m) -> containers.forward(ex, ref(m), "/" + m.group(2)));
         add("DELETE", "/containers/(.+)", (ex, m) -> containers.delete(ex, ref(m)));
+        // removed in API 1.24 (docker cp uses /archive): dockerd answers a bare 404 from 1.24 on, before any lookup
+        add("POST", "/containers/(.+?)/copy", (ex, m) -> containers.copy(ex));
         add("*", "/exec/([^/]+)/(start|resize|json)", (ex, m) -> containers.forwardExec(ex, m.group(1), "/" + m.group(2)));
 
         add("GET", "/images/json", (ex, m) -> images.list(ex));
@@ -70,7 +72,7 @@ public final class ApiRoutes implements Router {
         add("GET", "/images/(.+?)/json", (ex, m) -> images.inspect(ex, m.group(1)));
         add("GET", "/images/(.+?)/history", (ex, m) -> images.forward(ex, m.group(1), "/history"));
         add("GET", "/images/(.+?)/get", (ex, m) -> images.forward(ex, m.group(1), "/get"));
-        add("POST", "/images/(.+?)/push", (ex, m) -> images.forward(ex, m.group(1), "/push"));
+        add("POST", "/images/(.+?)/push", (ex, m) -> images.push(ex, m.group(1)));
         add("POST", "/images/(.+?)/tag", (ex, m) -> images.tag(ex, m.group(1)));
         add("DELETE", "/images/(.+)", (ex, m) -> images.delete(ex, m.group(1)));
 

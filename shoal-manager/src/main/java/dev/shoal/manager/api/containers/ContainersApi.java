@@ -582,6 +582,20 @@ public final class ContainersApi {
         return rec.pendingReason() == null ? "no node can take it yet" : rec.pendingReason();
     }
 
+    private static final Pattern OLD_API = Pattern.compile("^/v1\\.(1\\d|2[0-3])/.*");
+
+    /**
+     * {@code POST /containers/{id}/copy}, removed in API 1.24: from 1.24 on dockerd answers 404 with no body (for
+     * any container, existing or not), and so does the manager. Older clients are told to use the archive endpoint.
+     */
+    public void copy(Exchange ex) {
+        if (OLD_API.matcher(ex.request().uri()).matches()) {
+            throw new DockerException(501, "POST " + ex.path() + " (API before 1.24) is not supported by Shoal:"
+                    + " use GET /containers/{id}/archive");
+        }
+        ex.respondEmpty(404);
+    }
+
     public void execCreate(Exchange ex, String ref) {
         parseObject(ex.body().bytes());
         Cluster.Located at = cluster.locate(ref);

@@ -165,13 +165,28 @@ public final class ImagesApi {
     }
 
     /**
+     * {@code docker push}: from a node holding the image. When none holds it, any node answers, as one engine
+     * does: 200 and a progress stream ending in {@code "An image does not exist locally with the tag: …"}.
+     */
+    public void push(Exchange ex, String name) {
+        var holders = holders(name);
+        if (holders.isEmpty()) {
+            anyNode(ex);
+            return;
+        }
+        cluster.proxy().forward(ex, holders.get(0).node().record().address(),
+                "/images/" + name + "/push" + ex.queryString());
+    }
+
+    /**
      * {@code docker save A B …}: one node's archive when one node holds them all; otherwise each node saves the
      * images it holds (fewest nodes first) and the archives are joined into one as they stream through.
      */
     public void saveMany(Exchange ex) throws IOException {
         List<String> names = ex.params().getOrDefault("names", List.of());
         if (names.isEmpty()) {
-            throw DockerException.badRequest("no images named (names=…)");
+            anyNode(ex); // one engine answers an empty archive
+            return;
         }
         Map<String, List<NodeStatus>> holding = new LinkedHashMap<>();
         for (String name : names) {
@@ -419,6 +434,7 @@ public final class ImagesApi {
         List<NodeStatus> nodes = healthyNodes();
         String q = ex.queryString();
         var results = cluster.fanOut(nodes, n -> cluster.engines().post(n.record().address(), "/images/create" + q, null));
+        refuseIfAllRefused(results);
         ResponseStream out = ex.stream(200, "application/json");
         for (var r : results) {
             String refused = failure(r);
@@ -451,6 +467,25 @@ public final class ImagesApi {
             }
         }
         out.close();
+    }
+
+    /**
+     * Every node refused the pull before streaming (no registry, bad reference, …): answered as one engine answers
+     * it, with the engine's status and {@code {"message": …}} (the message once when every node gave the same one,
+     * else each node's), not as a 200 stream (docker-java reads that as a pull that streamed no status).
+     */
+    private static void refuseIfAllRefused(List<Cluster.NodeResult<EngineClient.Reply>> results) {
+        if (results.isEmpty() || results.stream().anyMatch(r -> r.ok() && r.value().ok())) {
+            return;
+        }
+        var answered = results.stream().filter(Cluster.NodeResult::ok).toList();
+        int status = answered.isEmpty() ? 500 : answered.get(0).value().status();
+        Set<String> messages = new LinkedHashSet<>();
+        answered.forEach(r -> messages.add(r.value().message()));
+        if (answered.size() == results.size() && messages.size() == 1) {
+            throw new DockerException(status, messages.iterator().next());
+        }
+        throw new DockerException(status, String.join("; ", results.stream().map(ImagesApi::failure).toList()));
     }
 
     private List<NodeStatus> healthyNodes() {
