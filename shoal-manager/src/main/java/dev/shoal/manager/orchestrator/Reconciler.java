@@ -33,6 +33,11 @@ public final class Reconciler implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     /** A record younger than this may still be in creation: never judged missing. */
     private static final Duration GRACE = Duration.ofSeconds(30);
+    /**
+     * A placed record without an engine ID this old had its create's answer lost (longer than a create call may
+     * take): its node is asked again, each tick, until it says whether it made the container.
+     */
+    private static final Duration LOST_ANSWER = Duration.ofSeconds(90);
     private static final String DESTROY_EVENTS = "/events?filters="
             + Cluster.encode("{\"type\":[\"container\"],\"event\":[\"destroy\"]}");
 
@@ -51,10 +56,20 @@ public final class Reconciler implements Closeable {
 
     private void tick() {
         try {
+            long cutoff = System.currentTimeMillis() - LOST_ANSWER.toMillis();
+            Set<String> unresolved = new HashSet<>();
+            for (ContainerRecord rec : cluster.containers().all()) {
+                // placed, never heard of since: its create's answer was lost (the node did not say)
+                if (!rec.isPending() && rec.engineId() == null && rec.createdAtMillis() < cutoff) {
+                    unresolved.add(rec.nodeId());
+                }
+            }
             for (NodeStatus node : cluster.dispatcher().healthyNodes()) {
                 if (!watching.containsKey(node.id())) {
                     watching.put(node.id(), InputStream.nullInputStream());
                     Thread.ofVirtual().name("watch-" + node.name()).start(() -> watch(node));
+                } else if (unresolved.contains(node.id())) {
+                    reconcile(node);
                 }
             }
         } catch (RuntimeException e) {

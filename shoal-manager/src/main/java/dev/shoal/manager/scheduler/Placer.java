@@ -139,11 +139,36 @@ public final class Placer {
         }
         NodeStatus node = cluster.dispatcher().node(record.nodeId()).orElseThrow();
         EngineClient.Reply reply;
+        RuntimeException failure = null;
         try {
             reply = createOnEngine(node, record, spec);
         } catch (RuntimeException e) {
+            reply = null;
+            failure = e;
+        }
+        if (reply == null || lost(reply)) {
+            // the engine may have made it: ask before the record changes, so it is never orphaned nor made twice
+            Lookup found = lookUp(node, record.swarmId());
+            if (found.engineId() != null) {
+                log.info("container {}: create answer lost, found it on {} ({})", record.name(), node.name(),
+                        found.engineId());
+                ContainerRecord done = record.withEngineId(found.engineId());
+                cluster.store().commit(Txn.builder().put(done.key(), ClusterStore.toJson(done)).build());
+                ObjectNode answer = ClusterStore.JSON.createObjectNode().put("Id", found.engineId());
+                answer.putArray("Warnings");
+                return new Created.OnNode(done, answer);
+            }
+            if (!found.answered()) {
+                // kept, without an engine ID: the reconciler adopts it or frees the name once the node answers
+                throw new DockerException(502, "node " + node.name() + " did not answer the create ("
+                        + (failure != null ? failure.getMessage() : reply.message()) + ") nor say whether it made the"
+                        + " container; the manager adopts it if it did, or frees the name " + record.name()
+                        + ", once the node answers");
+            }
+        }
+        if (failure != null) {
             forget(record);
-            throw e;
+            throw failure;
         }
         if (!reply.ok()) {
             forget(record);
@@ -214,17 +239,29 @@ public final class Placer {
         }
         NodeStatus node = cluster.dispatcher().node(placed.nodeId()).orElseThrow();
         EngineClient.Reply reply;
+        String failure = null;
         try {
             reply = createOnEngine(node, placed, spec);
         } catch (RuntimeException e) {
-            replace(placed, placed.unplaced("node " + node.name() + " could not create it: " + e.getMessage()));
+            reply = null;
+            failure = e.getMessage();
+        }
+        String engineId = reply != null && reply.ok() ? reply.json().path("Id").asText() : null;
+        if (reply == null || lost(reply)) {
+            Lookup found = lookUp(node, placed.swarmId());
+            if (!found.answered()) {
+                // left placed without an engine ID: the reconciler adopts it, or puts it back to wait
+                log.warn("pending container {}: {} did not answer whether it made it", placed.name(), node.name());
+                return false;
+            }
+            engineId = found.engineId();
+        }
+        if (engineId == null) {
+            replace(placed, placed.unplaced(failure != null ? "node " + node.name() + " could not create it: "
+                    + failure : "node " + node.name() + " refused it: " + reply.message()));
             return false;
         }
-        if (!reply.ok()) {
-            replace(placed, placed.unplaced("node " + node.name() + " refused it: " + reply.message()));
-            return false;
-        }
-        ContainerRecord created = placed.withEngineId(reply.json().path("Id").asText());
+        ContainerRecord created = placed.withEngineId(engineId);
         if (!replace(placed, created)) {
             // removed (docker rm) while its engine created it: nobody holds a record for it, so it goes too
             cluster.engines().delete(node.record().address(), "/containers/" + created.engineId() + "?force=1");
@@ -284,6 +321,33 @@ public final class Placer {
             }
         }
         return reply;
+    }
+
+    /** A reply that does not tell whether the engine made the container: the agent could not reach or hear it. */
+    private static boolean lost(EngineClient.Reply reply) {
+        return reply.status() == 502 || reply.status() == 503 || reply.status() == 504;
+    }
+
+    /** What the node says of a container by its swarm ID: its engine ID, absent ({@code answered}), or no answer. */
+    record Lookup(boolean answered, String engineId) { }
+
+    /** Looks the container up on its node by the {@code com.docker.swarm.id} label every create carries. */
+    Lookup lookUp(NodeStatus node, String swarmId) {
+        try {
+            EngineClient.Reply r = cluster.engines().get(node.record().address(), "/containers/json?all=1&filters="
+                    + Cluster.encode("{\"label\":[\"" + ContainerRecord.SWARM_ID_LABEL + "=" + swarmId + "\"]}"));
+            if (!r.ok()) {
+                return new Lookup(false, null);
+            }
+            for (JsonNode c : r.json()) {
+                if (swarmId.equals(c.path("Labels").path(ContainerRecord.SWARM_ID_LABEL).asText())) {
+                    return new Lookup(true, c.path("Id").asText());
+                }
+            }
+            return new Lookup(true, null);
+        } catch (RuntimeException e) {
+            return new Lookup(false, null);
+        }
     }
 
     private EngineClient.Reply createOnEngine(NodeStatus node, ContainerRecord rec, ObjectNode spec) {
