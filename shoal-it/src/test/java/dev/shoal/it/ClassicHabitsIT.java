@@ -165,4 +165,50 @@ class ClassicHabitsIT {
         runDetached(web2, "--link", db, "--link", cache2, "busybox").assertOk();
         assertThat(nodeOf(web2)).isEqualTo("node1");
     }
+
+    /**
+     * {@code containerslots} as an ENGINE label (dockerd's {@code --label}, here its daemon.json reloaded with SIGHUP as
+     * on a real host) caps the node, counting every container its engine has, also those made on it directly.
+     */
+    @Test
+    void anEngineLabelledWithContainerSlotsIsHeldToThem() throws Exception {
+        var node2 = dev.shoal.lab.LabLayout.HostLayout.parse("node2");
+        java.nio.file.Path daemonJson = node2.etcDocker().resolve("daemon.json");
+        String original = java.nio.file.Files.readString(daemonJson);
+        DockerCli engine = DockerCli.engine("node2");
+        String direct = names.next("slot-direct");
+        engine.run("create", "--name", direct, "busybox", "true").assertOk(); // behind the manager's back
+        try {
+            int onEngine = engine.run("ps", "-aq").assertOk().lines().size();
+            int slots = onEngine + 2;
+            java.nio.file.Files.writeString(daemonJson, original.replace("\"shoal.lab=true\"",
+                    "\"shoal.lab=true\", \"containerslots=" + slots + "\""));
+            reload(node2);
+            org.awaitility.Awaitility.await("node2's engine label to reach the manager")
+                    .atMost(java.time.Duration.ofSeconds(40)).pollInterval(java.time.Duration.ofMillis(500))
+                    .until(() -> docker.run("info").out().contains("containerslots=" + slots));
+            String first = names.next("slot");
+            String second = names.next("slot");
+            String third = names.next("slot");
+            runDetached(first, "-e", "constraint:node==node2", "busybox").assertOk();
+            runDetached(second, "-e", "constraint:node==node2", "busybox").assertOk();
+            DockerCli.Result over = runDetached(third, "-e", "constraint:node==node2", "busybox");
+            assertThat(over.err() + over.out()).contains("no container slot left on 1 node");
+            assertThat(stateError(third)).startsWith("pending|").contains("available container slots");
+        } finally {
+            java.nio.file.Files.writeString(daemonJson, original);
+            reload(node2);
+            engine.run("rm", "-f", direct);
+        }
+        org.awaitility.Awaitility.await("node2's slots label gone").atMost(java.time.Duration.ofSeconds(40))
+                .pollInterval(java.time.Duration.ofMillis(500))
+                .until(() -> !docker.run("info").out().contains("containerslots="));
+    }
+
+    /** SIGHUP makes dockerd read its daemon.json again (labels are reloadable). */
+    private static void reload(dev.shoal.lab.LabLayout.HostLayout h) throws Exception {
+        long pid = Long.parseLong(java.nio.file.Files.readString(h.dockerPid()).strip());
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).inheritIO().start();
+        assertThat(kill.waitFor()).isZero();
+    }
 }

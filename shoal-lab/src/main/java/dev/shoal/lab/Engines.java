@@ -26,9 +26,7 @@ final class Engines {
                 "--pidfile", h.dockerPid().toString(),
                 "--host", h.dockerHost(),
                 // with the cgroupfs driver (cgroup v1 here) a plain name is a cgroup under each controller's root
-                "--cgroup-parent", h.cgroupParent(),
-                "--label", "shoal.lab=true",
-                "--label", "shoal.lab.node=" + h.name()));
+                "--cgroup-parent", h.cgroupParent()));
         String script = "set -e; "
                 // a system containerd at /run/containerd would be shared by every engine; hide it
                 + "if [ -d /run/containerd ]; then mount -t tmpfs shoal-lab /run/containerd; fi; "
@@ -39,9 +37,18 @@ final class Engines {
                 "sh", "-c", script);
     }
 
+    /**
+     * The engine's labels live in its /etc/docker/daemon.json (not on its command line), so a test or a user can
+     * change them and send dockerd SIGHUP, as on a real host: {@code shoal.lab=true}, {@code shoal.lab.node=NAME}.
+     */
+    static String daemonJson(HostLayout h) {
+        return "{\"labels\": [\"shoal.lab=true\", \"shoal.lab.node=" + h.name() + "\"]}\n";
+    }
+
     static long start(HostLayout h) {
         try {
             Files.createDirectories(h.etcDocker());
+            Files.writeString(h.etcDocker().resolve("daemon.json"), daemonJson(h));
             Files.createDirectories(h.dataRoot());
             Files.createDirectories(h.execRoot());
             Files.createDirectories(Path.of("/etc/docker")); // the mount point; docker.io ships it

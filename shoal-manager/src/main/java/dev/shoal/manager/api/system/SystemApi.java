@@ -136,7 +136,9 @@ public final class SystemApi {
             pair(status, "  └ Containers", c + " (" + cr + " Running, " + cp + " Paused, " + cs + " Stopped)");
             pair(status, "  └ Reserved CPUs", trimNumber(reservedNanoCpu / 1e9) + " / " + info.path("NCPU").asInt());
             pair(status, "  └ Reserved Memory", bytes(reservedMem) + " / " + bytes(info.path("MemTotal").asLong()));
-            pair(status, "  └ Labels", labels(n, info));
+            // the labels placement sees: the node's, and its engine's as the node last reported them (a label an
+            // engine was given a moment ago shows here when it starts to count, within the agent's info refresh)
+            pair(status, "  └ Labels", labels(n, n.engineInfo().isMissingNode() ? info : n.engineInfo()));
             pair(status, "  └ UpdatedAt", n.updatedAt() == null ? "never"
                     : DateTimeFormatter.ISO_INSTANT.format(n.updatedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
             pair(status, "  └ ServerVersion", info.path("ServerVersion").asText(""));
