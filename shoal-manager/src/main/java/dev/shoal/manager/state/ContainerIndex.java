@@ -25,21 +25,38 @@ public final class ContainerIndex {
                 continue;
             }
             String swarmId = op.key().substring(ContainerRecord.PREFIX.length());
-            remove(swarmId);
             if (op.kind() == Txn.Kind.PUT) {
-                add(ClusterStore.fromJson(op.value(), ContainerRecord.class));
+                replace(ClusterStore.fromJson(op.value(), ContainerRecord.class));
+            } else if (op.kind() == Txn.Kind.DELETE) {
+                remove(swarmId);
             }
         }
     }
 
-    private void add(ContainerRecord r) {
-        bySwarmId.put(r.swarmId(), r);
+    /**
+     * A new version of a record takes the old one's place in one step: a reader (a scheduler snapshot) sees the old
+     * or the new, never neither. Its name and engine ID entries follow; the old ones go only if they changed.
+     */
+    private void replace(ContainerRecord r) {
+        ContainerRecord old = bySwarmId.put(r.swarmId(), r);
         if (r.name() != null) {
             byName.put(r.name(), r);
         }
         if (r.engineId() != null) {
             byEngineId.put(r.engineId(), r);
         }
+        if (old != null) {
+            if (old.name() != null && !old.name().equals(r.name())) {
+                byName.remove(old.name(), old);
+            }
+            if (old.engineId() != null && !old.engineId().equals(r.engineId())) {
+                byEngineId.remove(old.engineId(), old);
+            }
+        }
+    }
+
+    private void add(ContainerRecord r) {
+        replace(r);
     }
 
     private void remove(String swarmId) {

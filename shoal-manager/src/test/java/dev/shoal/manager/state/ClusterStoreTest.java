@@ -74,6 +74,36 @@ class ClusterStoreTest {
     }
 
     @Test
+    void aRecordBeingChangedIsNeverMissingFromTheIndex() throws Exception {
+        try (ClusterStore store = ClusterStore.open(dir, "127.0.0.1", freePort())) {
+            ContainerIndex index = new ContainerIndex(store);
+            ContainerRecord rec = ContainerRecord.placed("s1", "web", "n1", "busybox", 1, 0, Map.of(),
+                    List.of("80/tcp")).withEngineId("e1");
+            store.commit(Txn.builder().put(rec.key(), ClusterStore.toJson(rec)).build());
+            java.util.concurrent.atomic.AtomicInteger missing = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                while (!done.get()) {
+                    if (index.all().stream().noneMatch(r -> r.swarmId().equals("s1"))
+                            || index.byName("web").isEmpty() || index.byEngineId("e1").isEmpty()) {
+                        missing.incrementAndGet();
+                    }
+                }
+            });
+            try {
+                for (int i = 2; i < 400; i++) {
+                    ContainerRecord next = rec.withReservation(i, 0);
+                    store.commit(Txn.builder().put(next.key(), ClusterStore.toJson(next)).build());
+                }
+            } finally {
+                done.set(true);
+                reader.join();
+            }
+            assertThat(missing.get()).as("reads that missed the record while it changed").isZero();
+        }
+    }
+
+    @Test
     void aFailedPreconditionAppliesNothing() throws Exception {
         try (ClusterStore store = ClusterStore.open(dir, "127.0.0.1", freePort())) {
             store.commit(Txn.builder().put("name/web", "one").build());
