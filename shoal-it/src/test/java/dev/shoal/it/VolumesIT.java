@@ -107,4 +107,43 @@ class VolumesIT {
             docker.run("volume", "rm", "node3/" + twice);
         }
     }
+
+    /** A new volume's name is given one node before any engine makes it: concurrent creates that name it agree. */
+    @Test
+    void concurrentCreatesOfOneNewVolumeNameLandOnOneNode() throws Exception {
+        String volume = volumeName("race");
+        java.util.List<String> runs = java.util.List.of(names.next("race"), names.next("race"), names.next("race"),
+                names.next("race"));
+        try {
+            var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+            java.util.List<java.util.concurrent.Future<DockerCli.Result>> started = new java.util.ArrayList<>();
+            for (String name : runs) {
+                started.add(pool.submit(() -> docker.run("run", "-d", "--name", name, "-v", volume + ":/data",
+                        "busybox", "sleep", "600")));
+            }
+            for (var f : started) {
+                f.get().assertOk();
+            }
+            pool.shutdown();
+            java.util.Set<String> nodes = new java.util.HashSet<>();
+            runs.forEach(n -> nodes.add(nodeOf(n)));
+            assertThat(nodes).as("nodes of the containers sharing %s", volume).hasSize(1);
+            int holders = 0;
+            for (String node : java.util.List.of("node1", "node2", "node3")) {
+                if (DockerCli.engine(node).run("volume", "inspect", volume).exit() == 0) {
+                    holders++;
+                }
+            }
+            assertThat(holders).as("engines holding %s", volume).isEqualTo(1);
+            // and a volume create of the same name, at once, answers that node (dockerd: create is idempotent)
+            assertThat(docker.run("volume", "create", volume).assertOk().trimmed()).isEqualTo(volume);
+            assertThat(docker.run("volume", "inspect", "--format", "{{.Status.Node}}", volume).assertOk().trimmed())
+                    .isEqualTo(nodes.iterator().next());
+        } finally {
+            for (String name : runs) {
+                docker.run("rm", "-f", name);
+            }
+            docker.run("volume", "rm", volume);
+        }
+    }
 }

@@ -97,12 +97,13 @@ public final class Placer {
         labels(spec).put(ContainerRecord.SWARM_ID_LABEL, swarmId);
         List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
         Request r = request.request();
+        List<String> fresh = new ArrayList<>();
         if (!healthy.isEmpty()) {
             Set<String> withImage = nodesWithImage(healthy, image);
             if (withImage.isEmpty()) {
                 throw DockerException.noSuchImage(image);
             }
-            r = withVolumes(r.onlyOn(imageSet(image, withImage)), request.volumes(), healthy);
+            r = withVolumes(r.onlyOn(imageSet(image, withImage)), request.volumes(), healthy, fresh);
         }
         Map<String, String> labels = new HashMap<>(request.labels());
         labels.put(ContainerRecord.SWARM_ID_LABEL, swarmId);
@@ -110,7 +111,7 @@ public final class Placer {
         ContainerRecord record;
         Placement decision;
         synchronized (lock) {
-            decision = scheduler.place(snapshot(facts), r);
+            decision = scheduler.place(snapshot(facts), reservedVolumes(r, fresh));
             String finalName = name != null ? name : freshName.get();
             if (decision instanceof Placement.Unschedulable u) {
                 if (failFast || whenUnschedulable == WhenUnschedulable.FAIL) {
@@ -122,11 +123,14 @@ public final class Placer {
                 record = ContainerRecord.placed(swarmId, finalName, ((Placement.Placed) decision).nodeId(), image,
                         request.memory(), request.nanoCpus(), labels, request.ports());
             }
-            Optional<String> conflict = cluster.store().commit(Txn.builder()
+            Txn.Builder txn = Txn.builder()
                     .requireAbsent(ContainerRecord.nameKey(finalName))
                     .put(record.key(), ClusterStore.toJson(record))
-                    .put(ContainerRecord.nameKey(finalName), swarmId)
-                    .build());
+                    .put(ContainerRecord.nameKey(finalName), swarmId);
+            if (!record.isPending()) {
+                reserveVolumes(txn, fresh, record.nodeId());
+            }
+            Optional<String> conflict = cluster.store().commit(txn.build());
             if (conflict.isPresent()) {
                 throw DockerException.conflict("Conflict. The container name \"/" + finalName
                         + "\" is already in use. You have to remove (or rename) that container to be able to reuse"
@@ -214,9 +218,10 @@ public final class Placer {
         ObjectNode spec = rec.spec() instanceof ObjectNode o ? o.deepCopy() : ClusterStore.JSON.createObjectNode();
         CreateSpec parsed = CreateSpec.from(spec, cpuSharesAsCores);
         Request r = parsed.request();
+        List<String> fresh = new ArrayList<>();
         if (!healthy.isEmpty()) {
             Set<String> withImage = imageNodes.computeIfAbsent(rec.image(), img -> nodesWithImage(healthy, img));
-            r = withVolumes(r.onlyOn(imageSet(rec.image(), withImage)), parsed.volumes(), healthy);
+            r = withVolumes(r.onlyOn(imageSet(rec.image(), withImage)), parsed.volumes(), healthy, fresh);
         }
         EngineFacts facts = engineFacts(r, healthy, images);
         ContainerRecord placed;
@@ -225,7 +230,7 @@ public final class Placer {
             if (current == null || !current.isPending()) {
                 return false; // removed or placed meanwhile
             }
-            Placement decision = scheduler.place(snapshot(facts), r);
+            Placement decision = scheduler.place(snapshot(facts), reservedVolumes(r, fresh));
             if (decision instanceof Placement.Unschedulable u) {
                 if (!u.message().equals(current.pendingReason())) {
                     replace(current, current.withPendingReason(u.message()));
@@ -233,7 +238,10 @@ public final class Placer {
                 return false;
             }
             placed = current.placedOn(((Placement.Placed) decision).nodeId());
-            if (!replace(current, placed)) {
+            Txn.Builder txn = Txn.builder().requireValue(current.key(), ClusterStore.toJson(current))
+                    .put(placed.key(), ClusterStore.toJson(placed));
+            reserveVolumes(txn, fresh, placed.nodeId());
+            if (cluster.store().commit(txn.build()).isPresent()) {
                 return false;
             }
         }
@@ -367,16 +375,77 @@ public final class Placer {
      * A named volume that exists pins the container to the node(s) holding it, so data never forks; one that does
      * not exist yet is made by the engine of whichever node the container lands on.
      */
-    private Request withVolumes(Request r, List<String> volumes, List<NodeStatus> healthy) {
+    private Request withVolumes(Request r, List<String> volumes, List<NodeStatus> healthy, List<String> fresh) {
         for (String volume : volumes) {
             List<NodeStatus> holding = dev.shoal.manager.api.NodeScoped.holders(cluster, healthy, "/volumes/", volume);
             if (!holding.isEmpty()) {
                 Set<String> ids = new HashSet<>();
                 holding.forEach(n -> ids.add(n.id()));
                 r = r.onlyOn(new NodeSet(ids, "volume " + volume + " present", "volume " + volume + " missing on"));
+            } else {
+                fresh.add(volume);
             }
         }
         return r;
+    }
+
+    /** {@code volume/NAME} holds the node a new named volume was given, before any engine was asked to make it. */
+    public static final String VOLUME_PREFIX = "volume/";
+
+    /**
+     * Under the lock: a volume no node holds yet but that another create already gave a node (its engine may not
+     * have made it yet) pins this request to that node too, so one name never becomes two volumes.
+     */
+    private Request reservedVolumes(Request r, List<String> fresh) {
+        for (String volume : fresh) {
+            Optional<String> node = cluster.store().get(VOLUME_PREFIX + volume)
+                    .filter(id -> cluster.dispatcher().node(id).map(NodeStatus::healthy).orElse(false));
+            if (node.isPresent()) {
+                r = r.onlyOn(new NodeSet(Set.of(node.get()), "volume " + volume + " being made",
+                        "volume " + volume + " being made elsewhere, missing on"));
+            }
+        }
+        return r;
+    }
+
+    /** Adds to {@code txn} the reservation of each new volume for {@code nodeId} (in the same commit as the record). */
+    private void reserveVolumes(Txn.Builder txn, List<String> fresh, String nodeId) {
+        for (String volume : fresh) {
+            String key = VOLUME_PREFIX + volume;
+            Optional<String> held = cluster.store().get(key);
+            if (held.isEmpty()) {
+                txn.requireAbsent(key).put(key, nodeId);
+            } else if (!held.get().equals(nodeId)) {
+                txn.requireValue(key, held.get()).put(key, nodeId); // its node is gone: the name moves with it
+            }
+        }
+    }
+
+    /**
+     * The node for a new named volume ({@code docker volume create NAME} of a name no node holds): the node already
+     * reserved for that name if it is healthy, else the scheduler's choice, reserved in the store before any engine
+     * is asked. Concurrent creates of one name get one node.
+     */
+    public Placement volumeNode(String volume, Request r) {
+        synchronized (lock) {
+            List<String> fresh = List.of(volume);
+            Placement p = scheduler.place(snapshot(), reservedVolumes(r, fresh));
+            if (p instanceof Placement.Placed placed) {
+                Txn.Builder txn = Txn.builder();
+                reserveVolumes(txn, fresh, placed.nodeId());
+                Txn t = txn.build();
+                if (!t.ops().isEmpty() && cluster.store().commit(t).isPresent()) {
+                    throw DockerException.conflict("volume " + volume + " changed meanwhile; try again");
+                }
+            }
+            return p;
+        }
+    }
+
+    /** Forgets the reservation of a volume removed from {@code nodeId}. */
+    public void volumeRemoved(String volume, String nodeId) {
+        cluster.store().commit(Txn.builder().requireValue(VOLUME_PREFIX + volume, nodeId)
+                .delete(VOLUME_PREFIX + volume).build());
     }
 
     /** Marks a pending container to start as soon as it is placed (its start asked while it waits). */
@@ -553,7 +622,7 @@ public final class Placer {
 
     private Set<String> nodesWithImage(List<NodeStatus> nodes, String image) {
         var results = cluster.fanOut(nodes,
-                n -> cluster.engines().get(n.record().address(), "/images/" + image + "/json"));
+                n -> cluster.engines().get(n.record().address(), "/images/" + Cluster.encode(image) + "/json"));
         Set<String> ids = new HashSet<>();
         for (var r : results) {
             if (r.ok() && r.value().ok()) {

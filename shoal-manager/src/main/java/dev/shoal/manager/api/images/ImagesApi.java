@@ -143,7 +143,7 @@ public final class ImagesApi {
     /** The healthy nodes that hold {@code name}, each with its inspect answer. */
     private List<Cluster.NodeResult<EngineClient.Reply>> holders(String name) {
         return cluster.fanOut(cluster.dispatcher().healthyNodes(),
-                        n -> cluster.engines().get(n.record().address(), "/images/" + name + "/json"))
+                        n -> cluster.engines().get(n.record().address(), "/images/" + Cluster.encode(name) + "/json"))
                 .stream().filter(r -> r.ok() && r.value().ok()).toList();
     }
 
@@ -161,7 +161,7 @@ public final class ImagesApi {
             throw DockerException.noSuchImage(name);
         }
         cluster.proxy().forward(ex, holders.get(0).node().record().address(),
-                "/images/" + name + suffix + ex.queryString());
+                "/images/" + Cluster.encode(name) + suffix + ex.queryString());
     }
 
     /**
@@ -175,7 +175,7 @@ public final class ImagesApi {
             return;
         }
         cluster.proxy().forward(ex, holders.get(0).node().record().address(),
-                "/images/" + name + "/push" + ex.queryString());
+                "/images/" + Cluster.encode(name) + "/push" + ex.queryString());
     }
 
     /**
@@ -363,7 +363,7 @@ public final class ImagesApi {
         }
         String q = ex.queryString();
         var results = cluster.fanOut(holders.stream().map(Cluster.NodeResult::node).toList(),
-                n -> cluster.engines().delete(n.record().address(), "/images/" + name + q));
+                n -> cluster.engines().delete(n.record().address(), "/images/" + Cluster.encode(name) + q));
         ArrayNode merged = ClusterStore.JSON.createArrayNode();
         Set<String> seen = new LinkedHashSet<>();
         for (var r : results) {
@@ -389,7 +389,7 @@ public final class ImagesApi {
         }
         String q = ex.queryString();
         var results = cluster.fanOut(holders.stream().map(Cluster.NodeResult::node).toList(),
-                n -> cluster.engines().post(n.record().address(), "/images/" + name + "/tag" + q, null));
+                n -> cluster.engines().post(n.record().address(), "/images/" + Cluster.encode(name) + "/tag" + q, null));
         for (var r : results) {
             if (!r.ok()) {
                 throw r.error();

@@ -94,7 +94,7 @@ public final class VolumesApi {
                 throw DockerException.conflict("volume " + name + " exists on several nodes (" + String.join(", ",
                         holding.stream().map(NodeStatus::name).toList()) + "): name one as NODE/" + name);
             }
-            node = holding.isEmpty() ? schedule(body) : holding.get(0); // an existing name: idempotent, as dockerd
+            node = holding.isEmpty() ? schedule(body, name) : holding.get(0); // an existing name: idempotent, as dockerd
         }
         EngineClient.Reply r = cluster.engines().post(node.record().address(), "/volumes/create", JsonBody.bytes(body));
         if (!r.ok()) {
@@ -117,7 +117,7 @@ public final class VolumesApi {
     }
 
     /** The node a new volume goes to: the scheduler's choice under the volume's constraints label, if any. */
-    private NodeStatus schedule(ObjectNode body) {
+    private NodeStatus schedule(ObjectNode body, String name) {
         Map<String, String> labels = new HashMap<>();
         body.path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
         Request request;
@@ -126,7 +126,8 @@ public final class VolumesApi {
         } catch (ParseException e) {
             throw DockerException.badRequest(e.getMessage());
         }
-        Placement p = cluster.placer().decide(request);
+        // a name is given its node in the store before any engine is asked (an anonymous volume needs none)
+        Placement p = name.isEmpty() ? cluster.placer().decide(request) : cluster.placer().volumeNode(name, request);
         if (p instanceof Placement.Unschedulable u) {
             throw new DockerException(500, u.message());
         }
@@ -157,6 +158,7 @@ public final class VolumesApi {
         if (!r.ok()) {
             throw r.asError();
         }
+        cluster.placer().volumeRemoved(at.name(), at.node().id());
         ex.respondEmpty(204);
     }
 
