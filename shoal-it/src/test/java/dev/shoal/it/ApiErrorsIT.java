@@ -117,9 +117,11 @@ class ApiErrorsIT {
         String name = "apierr-" + UUID.randomUUID().toString().substring(0, 8);
         try {
             docker.run("run", "-d", "--name", name, "--memory", "64m", "busybox", "sleep", "600").assertOk();
-            DockerCli.Result huge = docker.run("update", "--memory", String.valueOf(Long.MAX_VALUE), name);
-            assertThat(huge.exit()).isNotZero();
-            assertThat(huge.err()).contains("insufficient memory");
+            // the API, as a client library sends it (the CLI itself overflows such a value to a negative one)
+            Http huge = http("POST", "/v1.41/containers/" + name + "/update",
+                    json("{\"Memory\": " + Long.MAX_VALUE + "}"));
+            assertThat(huge.status()).isEqualTo(409);
+            assertThat(huge.body()).contains("insufficient memory");
             assertThat(docker.run("inspect", "--format", "{{.HostConfig.Memory}}", name).assertOk().trimmed())
                     .isEqualTo(String.valueOf(64L << 20));
             // the node's reservation is within its total: a 64 MiB container still fits there

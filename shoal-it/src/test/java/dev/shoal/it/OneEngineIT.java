@@ -304,4 +304,27 @@ class OneEngineIT {
             client.removeNetworkCmd(id).exec();
         }
     }
+
+    /** {@code ps --filter since=X / before=X}, X on one node, answered over every node by creation time. */
+    @Test
+    void psSinceAndBeforeOrderContainersOfEveryNode() {
+        String first = names.next("order");
+        String second = names.next("order");
+        String third = names.next("order");
+        docker.run("create", "--name", first, "-e", "constraint:node==node1", "busybox", "true").assertOk();
+        docker.run("create", "--name", second, "-e", "constraint:node==node2", "busybox", "true").assertOk();
+        docker.run("create", "--name", third, "-e", "constraint:node==node3", "busybox", "true").assertOk();
+        List<String> since = docker.run("ps", "-a", "--filter", "since=" + first, "--format", "{{.Names}}")
+                .assertOk().lines();
+        assertThat(since).contains("node2/" + second, "node3/" + third).doesNotContain("node1/" + first);
+        List<String> before = docker.run("ps", "-a", "--filter", "before=" + third, "--format", "{{.Names}}")
+                .assertOk().lines();
+        assertThat(before).contains("node1/" + first, "node2/" + second).doesNotContain("node3/" + third);
+        List<String> between = docker.run("ps", "-a", "--filter", "since=" + first, "--filter", "before=" + third,
+                "--format", "{{.Names}}").assertOk().lines();
+        assertThat(between).contains("node2/" + second).doesNotContain("node1/" + first, "node3/" + third);
+        DockerCli.Result unknown = docker.run("ps", "-a", "--filter", "since=no-such-" + tag());
+        assertThat(unknown.exit()).isNotZero();
+        assertThat(unknown.err()).contains("No such container");
+    }
 }

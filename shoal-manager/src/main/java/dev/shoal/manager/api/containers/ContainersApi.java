@@ -50,7 +50,10 @@ public final class ContainersApi {
     public void list(Exchange ex) {
         Map<String, List<String>> filters = filters(ex.param("filters"));
         boolean onlyPending = List.of(PendingViews.STATE).equals(filters.get("status"));
-        NodeFilter scope = NodeFilter.of(cluster, ex, this::networkIdsAsNames);
+        // since=/before= name a container that lives on one node: the manager compares creation times itself
+        Created since = latest(filters.get("since"));
+        Created before = earliest(filters.get("before"));
+        NodeFilter scope = NodeFilter.of(cluster, ex, f -> networkIdsAsNames(f) | withoutOrder(f));
         List<NodeStatus> nodes = onlyPending ? List.of() : scope.nodes();
         // network=NODE/NAME values name one engine's own network: each node then gets its own network filter
         List<String> scopes = filters.getOrDefault("network", List.of()).stream()
@@ -60,9 +63,10 @@ public final class ContainersApi {
                         "/containers/json" + scope.suffix()))
                 : cluster.fanOut(nodes.stream().filter(n -> scopes.contains("") || scopes.contains(n.name())).toList(),
                         n -> cluster.engines().get(n.record().address(), "/containers/json"
-                                + NodeFilter.of(cluster, ex, f -> networksOf(f, n)).suffix()));
+                                + NodeFilter.of(cluster, ex, f -> networksOf(f, n) | withoutOrder(f)).suffix()));
         List<ObjectNode> all = new ArrayList<>();
         Set<String> answered = new HashSet<>();
+        Map<String, NodeStatus> nodeOf = new java.util.HashMap<>();
         for (var r : results) {
             if (!r.ok() || !r.value().ok()) {
                 if (r.ok() && r.value().status() == 400) {
@@ -76,10 +80,16 @@ public final class ContainersApi {
             answered.add(r.node().id());
             for (JsonNode c : r.value().json()) {
                 ObjectNode copy = (ObjectNode) c;
+                nodeOf.put(copy.path("Id").asText(), r.node());
                 rewriteForCluster(copy, r.node());
                 dev.shoal.manager.api.networks.NetworksApi.clusterNetworkIds(cluster, copy);
                 all.add(copy);
             }
+        }
+        if (since != null || before != null) {
+            Map<String, java.time.Instant> precise = tiedCreationTimes(all, nodeOf, since, before);
+            all.removeIf(c -> (since != null && !since.createdBefore(c, precise))
+                    || (before != null && !before.createdAfter(c, precise)));
         }
         if ((ex.flag("all") || onlyPending) && !filters.containsKey("node")) {
             for (ContainerRecord rec : cluster.containers().all()) {
@@ -98,6 +108,92 @@ public final class ContainersApi {
             all = all.subList(0, n);
         }
         ex.respondJson(200, all);
+    }
+
+    /** Takes {@code since} and {@code before} out of the filters the engines see (the manager applies them). */
+    private static boolean withoutOrder(ObjectNode filters) {
+        boolean since = filters.remove("since") != null;
+        boolean before = filters.remove("before") != null;
+        return since || before;
+    }
+
+    /** A container's creation instant, for the {@code since}/{@code before} list filters. */
+    private record Created(String engineId, java.time.Instant at) {
+        /** True if {@code c} (a list entry) was created after this container. */
+        boolean createdBefore(ObjectNode c, Map<String, java.time.Instant> precise) {
+            return !c.path("Id").asText().equals(engineId) && compare(c, precise) > 0;
+        }
+
+        /** True if {@code c} was created before this container. */
+        boolean createdAfter(ObjectNode c, Map<String, java.time.Instant> precise) {
+            return !c.path("Id").asText().equals(engineId) && compare(c, precise) < 0;
+        }
+
+        /** c's creation against this one: by the list's whole seconds, by the exact instant when they tie. */
+        private int compare(ObjectNode c, Map<String, java.time.Instant> precise) {
+            java.time.Instant exact = precise.get(c.path("Id").asText());
+            return exact != null ? exact.compareTo(at) : Long.compare(c.path("Created").asLong(), at.getEpochSecond());
+        }
+
+        boolean tiesWith(ObjectNode c) {
+            return c.path("Created").asLong() == at.getEpochSecond();
+        }
+    }
+
+    /**
+     * The exact creation instants of the listed containers made in the same second as a since/before container
+     * (the list says only seconds): asked of their nodes, which is rare and few.
+     */
+    private Map<String, java.time.Instant> tiedCreationTimes(List<ObjectNode> all, Map<String, NodeStatus> nodeOf,
+                                                             Created since, Created before) {
+        Map<String, java.time.Instant> out = new java.util.concurrent.ConcurrentHashMap<>();
+        List<ObjectNode> tied = all.stream().filter(c -> (since != null && since.tiesWith(c))
+                || (before != null && before.tiesWith(c))).toList();
+        for (ObjectNode c : tied) {
+            NodeStatus node = nodeOf.get(c.path("Id").asText());
+            if (node == null) {
+                continue;
+            }
+            EngineClient.Reply r = cluster.engines().get(node.record().address(),
+                    "/containers/" + c.path("Id").asText() + "/json");
+            if (r.ok()) {
+                out.put(c.path("Id").asText(), java.time.Instant.parse(r.json().path("Created").asText()));
+            }
+        }
+        return out;
+    }
+
+    /** The container each value names (404 as an engine answers an unknown one), the latest of them. */
+    private Created latest(List<String> refs) {
+        Created out = null;
+        for (String ref : refs == null ? List.<String>of() : refs) {
+            Created c = created(ref);
+            out = out == null || c.at().isAfter(out.at()) ? c : out;
+        }
+        return out;
+    }
+
+    private Created earliest(List<String> refs) {
+        Created out = null;
+        for (String ref : refs == null ? List.<String>of() : refs) {
+            Created c = created(ref);
+            out = out == null || c.at().isBefore(out.at()) ? c : out;
+        }
+        return out;
+    }
+
+    private Created created(String ref) {
+        Cluster.Located at = cluster.locate(ref);
+        JsonNode json = at.inspect();
+        if (json == null) {
+            EngineClient.Reply r = cluster.engines().get(at.node().record().address(),
+                    "/containers/" + at.engineId() + "/json");
+            if (!r.ok()) {
+                throw r.status() == 404 ? DockerException.noSuchContainer(ref) : r.asError();
+            }
+            json = r.json();
+        }
+        return new Created(at.engineId(), java.time.Instant.parse(json.path("Created").asText()));
     }
 
     /**
