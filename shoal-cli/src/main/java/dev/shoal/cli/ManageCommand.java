@@ -72,6 +72,46 @@ final class ManageCommand implements Callable<Integer> {
             description = "Read --cpu-shares N as N cores to reserve when --cpus is not given (classic Swarm's reading).")
     boolean cpuSharesAsCores;
 
+    @Option(names = "--cert-validity", paramLabel = "DURATION", defaultValue = "8760h",
+            description = "How long the cluster certificates issued (nodes' and the manager's) last, e.g. 90s, 30m, "
+                    + "720h, 365d; each is renewed when a third of it is left (default: ${DEFAULT-VALUE}, a year).")
+    String certValidity;
+
+    private java.time.Duration validity() {
+        try {
+            java.time.Duration d = parseDuration(certValidity);
+            if (d.compareTo(java.time.Duration.ofSeconds(1)) < 0
+                    || d.compareTo(dev.shoal.manager.ca.CertificateAuthority.CA_VALIDITY) > 0) {
+                throw new IllegalArgumentException("want between 1s and "
+                        + dev.shoal.manager.ca.CertificateAuthority.CA_VALIDITY.toDays() + "d, got " + certValidity);
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--cert-validity: " + e.getMessage());
+        }
+    }
+
+    /** {@code 90s}, {@code 30m}, {@code 12h}, {@code 365d}, or ISO-8601 ({@code PT90S}). */
+    static java.time.Duration parseDuration(String text) {
+        String t = text.strip();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(t);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> java.time.Duration.ofMillis(n);
+                case "s" -> java.time.Duration.ofSeconds(n);
+                case "m" -> java.time.Duration.ofMinutes(n);
+                case "h" -> java.time.Duration.ofHours(n);
+                default -> java.time.Duration.ofDays(n);
+            };
+        }
+        try {
+            return java.time.Duration.parse(t);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("bad duration \"" + text + "\": want e.g. 90s, 30m, 12h, 365d");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         List<Path> unix = new ArrayList<>();
@@ -114,7 +154,7 @@ final class ManageCommand implements Callable<Integer> {
                 Integer.parseInt(clusterListen.substring(colon + 1)));
         ManagerConfig config = new ManagerConfig(unix, tcp, tls, cluster, dataDir, raftPort, strategy.name(),
                 insecureCluster, unschedulable == Unschedulable.fail ? Placer.WhenUnschedulable.FAIL
-                        : Placer.WhenUnschedulable.QUEUE, cpuSharesAsCores);
+                        : Placer.WhenUnschedulable.QUEUE, cpuSharesAsCores, validity());
         Manager manager = Manager.start(config);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -33,9 +33,11 @@ public final class Manager implements Closeable {
     private final Reconciler reconciler;
     private final PendingQueue pending;
     private final NetworkSync networks;
+    private final ClusterSecurity security;
 
     private Manager(ClusterStore store, Dispatcher dispatcher, ApiServer api, Reconciler reconciler,
-                    PendingQueue pending, NetworkSync networks) {
+                    PendingQueue pending, NetworkSync networks, ClusterSecurity security) {
+        this.security = security;
         this.networks = networks;
         this.store = store;
         this.dispatcher = dispatcher;
@@ -55,7 +57,7 @@ public final class Manager implements Closeable {
             log.warn("--insecure-cluster: nodes report and serve their engines without TLS; anyone who reaches a "
                     + "node's port controls its engine");
         } else {
-            security = ClusterSecurity.loadOrCreate(config.dataDir(), config.clusterListen());
+            security = ClusterSecurity.loadOrCreate(config.dataDir(), config.clusterListen(), config.certValidity());
         }
         Dispatcher dispatcher = new Dispatcher(store, security);
         ContainerIndex containers = new ContainerIndex(store);
@@ -74,6 +76,20 @@ public final class Manager implements Closeable {
         PendingQueue pending = new PendingQueue(cluster.placer(), store);
         NetworkSync networks = new NetworkSync(cluster);
         dispatcher.listen(config.clusterListen());
+        if (security != null) {
+            // a renewed manager certificate is presented on new connections: cluster port, calls and relays to nodes
+            ClusterSecurity renewing = security;
+            security.onManagerRenewed(tls -> {
+                dispatcher.useTls(tls);
+                engines.useTls(tls.sslContext(nodeTrust));
+                try {
+                    proxy.useTls(nettyClientContext(tls, nodeTrust));
+                } catch (SSLException e) {
+                    throw new IllegalStateException("cannot build the relay's TLS context: " + e.getMessage(), e);
+                }
+            });
+            renewing.startRenewing();
+        }
         for (Path socket : config.unixSockets()) {
             server.listenUnix(socket);
         }
@@ -85,7 +101,7 @@ public final class Manager implements Closeable {
         networks.start();
         log.info("manager serving the Docker API on {}; nodes report to {}", server.addresses(),
                 config.clusterListen());
-        return new Manager(store, dispatcher, server, reconciler, pending, networks);
+        return new Manager(store, dispatcher, server, reconciler, pending, networks, security);
     }
 
     /** The manager's certificate as a Netty client context that trusts what {@code trust} says of nodes. */
@@ -106,8 +122,20 @@ public final class Manager implements Closeable {
         return dispatcher;
     }
 
+    public ClusterStore store() {
+        return store;
+    }
+
+    /** The cluster CA and the manager's certificate; null with --insecure-cluster. */
+    public ClusterSecurity security() {
+        return security;
+    }
+
     @Override
     public void close() throws IOException {
+        if (security != null) {
+            security.close();
+        }
         pending.close();
         networks.close();
         reconciler.close();

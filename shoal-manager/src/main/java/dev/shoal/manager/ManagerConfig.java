@@ -19,16 +19,34 @@ import java.util.List;
  * @param strategy     spread, binpack or random
  * @param whenUnschedulable queue (pending) or fail a create that fits no node
  * @param cpuSharesAsCores classic Swarm's reading of {@code --cpu-shares N} as N cores reserved
+ * @param certValidity how long the cluster certificates issued (nodes' and the manager's) last; null for a year
  */
 public record ManagerConfig(List<Path> unixSockets, List<InetSocketAddress> tcpAddresses,
                             dev.shoal.manager.api.ApiTls tls, InetSocketAddress clusterListen, Path dataDir,
                             int raftPort, String strategy, boolean insecureCluster,
-                            Placer.WhenUnschedulable whenUnschedulable, boolean cpuSharesAsCores) {
+                            Placer.WhenUnschedulable whenUnschedulable, boolean cpuSharesAsCores,
+                            java.time.Duration certValidity) {
     public ManagerConfig {
+        certValidity = certValidity == null ? dev.shoal.manager.ca.CertificateAuthority.LEAF_VALIDITY : certValidity;
         unixSockets = List.copyOf(unixSockets);
         tcpAddresses = List.copyOf(tcpAddresses);
         Placer.strategy(strategy); // fails early on an unknown name
         whenUnschedulable = whenUnschedulable == null ? Placer.WhenUnschedulable.QUEUE : whenUnschedulable;
+    }
+
+    /** Certificates valid for a year. */
+    public ManagerConfig(List<Path> unixSockets, List<InetSocketAddress> tcpAddresses, dev.shoal.manager.api.ApiTls tls,
+                         InetSocketAddress clusterListen, Path dataDir, int raftPort, String strategy,
+                         boolean insecureCluster, Placer.WhenUnschedulable whenUnschedulable,
+                         boolean cpuSharesAsCores) {
+        this(unixSockets, tcpAddresses, tls, clusterListen, dataDir, raftPort, strategy, insecureCluster,
+                whenUnschedulable, cpuSharesAsCores, null);
+    }
+
+    /** The same with another certificate validity. */
+    public ManagerConfig withCertValidity(java.time.Duration validity) {
+        return new ManagerConfig(unixSockets, tcpAddresses, tls, clusterListen, dataDir, raftPort, strategy,
+                insecureCluster, whenUnschedulable, cpuSharesAsCores, validity);
     }
 
     /** Pending queue, no classic CPU-shares reading. */
@@ -36,6 +54,6 @@ public record ManagerConfig(List<Path> unixSockets, List<InetSocketAddress> tcpA
                          InetSocketAddress clusterListen, Path dataDir, int raftPort, String strategy,
                          boolean insecureCluster) {
         this(unixSockets, tcpAddresses, tls, clusterListen, dataDir, raftPort, strategy, insecureCluster,
-                Placer.WhenUnschedulable.QUEUE, false);
+                Placer.WhenUnschedulable.QUEUE, false, null);
     }
 }

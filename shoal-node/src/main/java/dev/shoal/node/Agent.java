@@ -25,6 +25,7 @@ public final class Agent implements AutoCloseable {
     private final EngineProxy proxy;
     private final EngineClient engine;
     private final EngineReporter reporter;
+    private volatile dev.shoal.node.tls.CertificateRenewal renewal;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final AtomicBoolean closing = new AtomicBoolean();
 
@@ -47,7 +48,37 @@ public final class Agent implements AutoCloseable {
         }
         ClusterTls tls = Enrollment.loadOrEnroll(config.tlsDir(), config.manager(), config.token(), nodeId,
                 config.advertise());
-        return start(config, nodeId, tls, new HttpReportSink(config.manager(), tls.sslContext()));
+        if (tls.cert().getNotAfter().toInstant().isBefore(java.time.Instant.now())) {
+            LOG.error("node {}'s cluster certificate expired at {}: it cannot be renewed; remove {} and join again "
+                    + "with a join token (under a new node ID)", nodeId, tls.cert().getNotAfter().toInstant(),
+                    config.dataDir());
+        }
+        HttpReportSink sink = new HttpReportSink(config.manager(), tls.managerContext());
+        Agent agent = start(config, nodeId, tls, sink);
+        agent.renewal = new dev.shoal.node.tls.CertificateRenewal(config.manager(), config.tlsDir(), tls, renewed -> {
+            sink.useTls(renewed.managerContext());
+            try {
+                agent.proxy.useTls(renewed);
+            } catch (javax.net.ssl.SSLException e) {
+                LOG.error("cannot serve the engine with the renewed certificate: {}", e.toString());
+            }
+        }).start();
+        return agent;
+    }
+
+    /** The node's cluster certificate now (it changes on renewal); null with --insecure-cluster. */
+    public ClusterTls certificate() {
+        var r = renewal;
+        return r == null ? null : r.current();
+    }
+
+    /** Renews the certificate now, whatever its age (for tests and operators). */
+    public ClusterTls renewCertificateNow() throws IOException {
+        var r = renewal;
+        if (r == null) {
+            throw new IllegalStateException("an insecure cluster has no certificates");
+        }
+        return r.renewNow();
     }
 
     /** {@code tls} null: plain TCP (--insecure-cluster). */
@@ -87,6 +118,10 @@ public final class Agent implements AutoCloseable {
     @Override public void close() {
         if (!closing.compareAndSet(false, true)) {
             return;
+        }
+        var r = renewal;
+        if (r != null) {
+            r.close();
         }
         reporter.close();
         try {

@@ -26,7 +26,7 @@ public final class HttpReportSink implements ReportSink {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
 
     private final URI uri;
-    private final HttpClient http;
+    private volatile HttpClient http;
 
     /** Plain HTTP: only with --insecure-cluster. */
     public HttpReportSink(HostPort manager) {
@@ -36,13 +36,31 @@ public final class HttpReportSink implements ReportSink {
     /** HTTPS with {@code tls} (the node's certificate, trusting only the cluster CA); null for plain HTTP. */
     public HttpReportSink(HostPort manager, SSLContext tls) {
         this.uri = URI.create((tls == null ? "http://" : "https://") + manager + PATH);
+        this.http = client(tls);
+    }
+
+    private static HttpClient client(SSLContext tls) {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT);
         if (tls != null) {
             builder.sslContext(tls);
         }
-        this.http = builder.build();
+        return builder.build();
+    }
+
+    /**
+     * Sends the heartbeats from now on over new connections with {@code tls} (a renewed certificate): the kept-alive
+     * connection of the old context would go on presenting the old certificate until it expires. A heartbeat in
+     * flight finishes on the old one.
+     */
+    public void useTls(SSLContext tls) {
+        if (!uri.getScheme().equals("https")) {
+            throw new IllegalStateException("a plain-HTTP sink takes no TLS context");
+        }
+        HttpClient old = http;
+        http = client(tls);
+        old.shutdown();
     }
 
     @Override public HeartbeatReply send(Heartbeat hb) throws IOException {

@@ -4,6 +4,7 @@ import dev.shoal.manager.Cluster;
 import dev.shoal.manager.api.containers.ContainersApi;
 import dev.shoal.manager.api.images.ImagesApi;
 import dev.shoal.manager.api.networks.NetworksApi;
+import dev.shoal.manager.api.nodes.NodesApi;
 import dev.shoal.manager.api.volumes.VolumesApi;
 import dev.shoal.manager.api.system.SystemApi;
 
@@ -88,6 +89,11 @@ public final class ApiRoutes implements Router {
         add("POST", "/volumes/prune", (ex, m) -> volumes.prune(ex));
         add("GET", "/volumes/(.+)", (ex, m) -> volumes.inspect(ex, ref(m)));
         add("DELETE", "/volumes/(.+)", (ex, m) -> volumes.delete(ex, ref(m)));
+
+        // docker node rm: a node leaves the cluster and its certificates are revoked (the other /nodes paths wait for
+        // swarm mode, below)
+        NodesApi nodes = new NodesApi(cluster);
+        add("DELETE", "/nodes/([^/]+)", (ex, m) -> nodes.delete(ex, ref(m)));
 
         // refused on purpose, at once, with what is unsupported named (never a hang or a misleading 404)
         refuse("/(swarm|nodes|services|tasks|secrets|configs)(/.*)?", 503, (method, path) -> "This node is not a "

@@ -55,18 +55,31 @@ public final class CertificateAuthority {
 
     private final PrivateKey key;
     private final X509Certificate cert;
+    private final Duration leafValidity;
 
-    private CertificateAuthority(PrivateKey key, X509Certificate cert) {
+    private CertificateAuthority(PrivateKey key, X509Certificate cert, Duration leafValidity) {
         this.key = key;
         this.cert = cert;
+        this.leafValidity = leafValidity;
     }
 
-    /** The CA kept in {@code dir}, or a new one written there. */
+    /** The CA kept in {@code dir}, or a new one written there; leaf certificates last {@link #LEAF_VALIDITY}. */
     public static CertificateAuthority loadOrCreate(Path dir) throws IOException {
+        return loadOrCreate(dir, LEAF_VALIDITY);
+    }
+
+    /** The CA kept in {@code dir}, or a new one written there; the certificates it signs last {@code leafValidity}. */
+    public static CertificateAuthority loadOrCreate(Path dir, Duration leafValidity) throws IOException {
+        if (leafValidity.isNegative() || leafValidity.compareTo(Duration.ofSeconds(1)) < 0
+                || leafValidity.compareTo(CA_VALIDITY) > 0) {
+            throw new IllegalArgumentException("certificate validity must be between 1 s and the CA's "
+                    + CA_VALIDITY.toDays() + " days, got " + leafValidity);
+        }
         Path keyFile = dir.resolve("ca.key");
         Path certFile = dir.resolve("ca.pem");
         if (Files.isRegularFile(keyFile) && Files.isRegularFile(certFile)) {
-            return new CertificateAuthority(Pem.privateKey(Pem.readFile(keyFile)), Pem.certificate(Pem.readFile(certFile)));
+            return new CertificateAuthority(Pem.privateKey(Pem.readFile(keyFile)), Pem.certificate(Pem.readFile(certFile)),
+                    leafValidity);
         }
         Files.createDirectories(dir);
         KeyPair keys = newKeyPair();
@@ -85,11 +98,16 @@ public final class CertificateAuthority {
         X509Certificate cert = sign(builder, keys.getPrivate());
         Pem.writePrivate(keyFile, Pem.encode(keys.getPrivate()));
         Pem.writePrivate(certFile, Pem.encode(cert));
-        return new CertificateAuthority(keys.getPrivate(), cert);
+        return new CertificateAuthority(keys.getPrivate(), cert, leafValidity);
     }
 
     public X509Certificate certificate() {
         return cert;
+    }
+
+    /** How long the certificates this CA signs are valid. */
+    public Duration leafValidity() {
+        return leafValidity;
     }
 
     /** A new key and certificate for {@code commonName} with the given SANs (IP literals or DNS names). */
@@ -100,7 +118,7 @@ public final class CertificateAuthority {
 
     /**
      * Signs a node's CSR: the subject becomes {@code CN=commonName} whatever the CSR asked for, the SANs are
-     * {@code hosts}, the key usage serverAuth+clientAuth, valid for a year.
+     * {@code hosts}, the key usage serverAuth+clientAuth, valid for {@link #leafValidity()}.
      */
     public X509Certificate signCsr(PKCS10CertificationRequest csr, String commonName, Collection<String> hosts)
             throws GeneralSecurityException {
@@ -141,7 +159,7 @@ public final class CertificateAuthority {
     private X509Certificate sign(String commonName, PublicKey subjectKey, Collection<String> hosts) {
         Instant now = Instant.now();
         JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(cert, serial(),
-                Date.from(now.minus(BACKDATE)), Date.from(now.plus(LEAF_VALIDITY)),
+                Date.from(now.minus(backdate())), Date.from(now.plus(leafValidity)),
                 new X500Name("CN=" + commonName), subjectKey);
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
@@ -158,6 +176,15 @@ public final class CertificateAuthority {
             throw new IllegalStateException("cannot build a certificate for " + commonName, e);
         }
         return sign(builder, key);
+    }
+
+    /**
+     * How far before now a leaf's validity starts (clocks a little behind still accept it): five minutes, but at
+     * most a tenth of a short validity, so that a 90 s certificate is renewed after about a minute of use.
+     */
+    private Duration backdate() {
+        Duration tenth = leafValidity.dividedBy(10);
+        return tenth.compareTo(BACKDATE) < 0 ? tenth : BACKDATE;
     }
 
     private static GeneralNames subjectAltNames(Collection<String> hosts) {

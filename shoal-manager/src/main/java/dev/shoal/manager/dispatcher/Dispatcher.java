@@ -57,6 +57,8 @@ public final class Dispatcher implements Closeable {
     /** When each node address last sent a heartbeat (System.nanoTime): a cheap look-up for {@link #beating}. */
     private final Map<String, Long> lastBeatByAddress = new ConcurrentHashMap<>();
     private HttpServer server;
+    /** What the cluster port presents (replaced on renewal); null for plain HTTP. */
+    private volatile dev.shoal.node.tls.RenewableKeyManager keys;
 
     /**
      * @param security the cluster CA: the port serves HTTPS, issues node certificates and takes heartbeats only
@@ -86,8 +88,12 @@ public final class Dispatcher implements Closeable {
             server = HttpServer.create(address, 128);
         } else {
             HttpsServer https = HttpsServer.create(address, 128);
-            https.setHttpsConfigurator(new ClientCertificateWanted(security.manager().sslContext()));
+            // the JDK server takes no new configurator once started: a renewed certificate goes into its key manager
+            keys = new dev.shoal.node.tls.RenewableKeyManager(security.manager());
+            https.setHttpsConfigurator(new ClientCertificateWanted(
+                    ClusterTls.sslContext(keys, security.manager().trustOnlyCa())));
             https.createContext(Enrollment.PATH, new CertificateIssuer(security, store));
+            https.createContext(dev.shoal.node.tls.CertificateRenewal.PATH, new CertificateRenewer(security, store));
             server = https;
         }
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -173,7 +179,7 @@ public final class Dispatcher implements Closeable {
             // who is calling is settled before a byte of what it says is read
             java.security.cert.X509Certificate leaf = null;
             if (security != null) {
-                NodeCertificates.Leaf checked = NodeCertificates.leaf(ex, security);
+                NodeCertificates.Leaf checked = NodeCertificates.leaf(ex, security, store);
                 if (checked.refusal() != null) {
                     refuse(ex, checked.refusal());
                     return;
@@ -217,8 +223,72 @@ public final class Dispatcher implements Closeable {
         }
     }
 
+    /**
+     * New connections to the cluster port present {@code tls} (the manager's renewed certificate) from now on;
+     * connections already open finish on the certificate they started with.
+     */
+    public void useTls(ClusterTls tls) {
+        var k = keys;
+        if (k != null) {
+            k.use(tls);
+        }
+    }
+
+    /** What {@link #removeNode} did. */
+    public sealed interface Removal {
+        record Removed(NodeRecord node, List<String> revokedSerials) implements Removal { }
+        record NotFound() implements Removal { }
+        record Conflict(String message) implements Removal { }
+    }
+
+    /**
+     * Removes node {@code id} from the cluster in one transaction: its record and name go, it is marked removed
+     * (its heartbeats are refused from then on) and every certificate serial issued to it and not yet expired is
+     * recorded as revoked (its heartbeats, renewals and connections are refused). Its ID cannot enroll again
+     * (IDs are never re-issued). Whether it still has containers is the caller's business.
+     */
+    public Removal removeNode(String id) {
+        Optional<String> json = store.get(NodeRecord.PREFIX + id);
+        if (json.isEmpty()) {
+            return new Removal.NotFound();
+        }
+        NodeRecord record = ClusterStore.fromJson(json.get(), NodeRecord.class);
+        long now = System.currentTimeMillis();
+        String marker = ClusterStore.JSON.createObjectNode().put("nodeId", id).put("name", record.name())
+                .put("removedAtMillis", now).toString();
+        Txn.Builder txn = Txn.builder()
+                .requireValue(record.key(), json.get())
+                .delete(record.key())
+                .put(Revocations.removedKey(id), marker);
+        if (store.get(NodeRecord.nameKey(record.name())).filter(id::equals).isPresent()) {
+            txn.requireValue(NodeRecord.nameKey(record.name()), id).delete(NodeRecord.nameKey(record.name()));
+        }
+        List<String> serials = List.of();
+        String issuedKey = CertificateIssuer.ISSUED_PREFIX + id;
+        Optional<String> issuedJson = store.get(issuedKey);
+        if (issuedJson.isPresent()) {
+            ObjectNode issued = Revocations.parse(issuedJson.get());
+            serials = Revocations.serials(issued);
+            issued.put("removed", true);
+            issued.put("removedAtMillis", now);
+            txn.requireValue(issuedKey, issuedJson.get()).put(issuedKey, issued.toString());
+            for (String serial : serials) {
+                txn.put(Revocations.revokedKey(serial), ClusterStore.JSON.createObjectNode().put("nodeId", id)
+                        .put("revokedAtMillis", now).toString());
+            }
+        }
+        Optional<String> conflict = store.commit(txn.build());
+        if (conflict.isPresent()) {
+            return new Removal.Conflict("node " + id + " changed while it was removed; try again");
+        }
+        reports.remove(id);
+        lastBeatByAddress.remove(record.address());
+        log.info("node {} ({}) removed from the cluster; revoked certificate serials {}", record.name(), id, serials);
+        return new Removal.Removed(record, serials);
+    }
+
     /** Answers a "STATUS message" refusal. */
-    private static void refuse(HttpExchange ex, String refusal) throws IOException {
+    static void refuse(HttpExchange ex, String refusal) throws IOException {
         reply(ex, Integer.parseInt(refusal.substring(0, 3)), error(refusal.substring(4)));
     }
 
@@ -242,6 +312,9 @@ public final class Dispatcher implements Closeable {
         if (outOfBounds != null) {
             return "400 " + outOfBounds;
         }
+        if (Revocations.removed(store, id)) {
+            return "403 node " + id + " was removed from the cluster; join again under a new node ID";
+        }
         Optional<String> known = store.get(NodeRecord.PREFIX + id);
         NodeRecord before = known.map(json -> ClusterStore.fromJson(json, NodeRecord.class)).orElse(null);
         if (before == null || !before.name().equals(name) || !before.address().equals(address)
@@ -249,7 +322,7 @@ public final class Dispatcher implements Closeable {
             long joined = before == null ? System.currentTimeMillis() : before.joinedAtMillis();
             NodeRecord record = new NodeRecord(id, name, address, labels, joined);
             // the name is unique by a precondition in the same transaction, never by a read before it
-            Txn.Builder txn = Txn.builder();
+            Txn.Builder txn = Txn.builder().requireAbsent(Revocations.removedKey(id));
             if (before == null) {
                 txn.requireAbsent(record.key());
             } else {

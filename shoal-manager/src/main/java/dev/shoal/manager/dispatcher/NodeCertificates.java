@@ -19,7 +19,7 @@ final class NodeCertificates {
     /** The caller's certificate, checked against the CA, or why there is none ("STATUS message"). */
     record Leaf(X509Certificate cert, String refusal) { }
 
-    static Leaf leaf(HttpExchange ex, ClusterSecurity security) {
+    static Leaf leaf(HttpExchange ex, ClusterSecurity security, dev.shoal.manager.state.ClusterStore store) {
         if (!(ex instanceof HttpsExchange https)) {
             return new Leaf(null, "401 client certificate required");
         }
@@ -37,6 +37,10 @@ final class NodeCertificates {
             leaf.checkValidity();
         } catch (GeneralSecurityException e) {
             return new Leaf(null, "403 client certificate is not from this cluster's CA");
+        }
+        if (Revocations.revoked(store, leaf)) {
+            return new Leaf(null, "403 client certificate " + Revocations.serial(leaf) + " was revoked (node "
+                    + ClusterTls.commonName(leaf) + " was removed from the cluster)");
         }
         return new Leaf(leaf, null);
     }

@@ -30,7 +30,7 @@ public final class EngineClient {
     /** Image archives can be gigabytes: a load may take far longer than an ordinary call. */
     private static final Duration UPLOAD_TIMEOUT = Duration.ofMinutes(30);
 
-    private final HttpClient http;
+    private volatile HttpClient http;
     private final String scheme;
     /** Whether a node (by address) still beats; a call to one that stopped is given up (see {@link #send}). */
     private volatile java.util.function.Predicate<String> alive = address -> true;
@@ -40,6 +40,11 @@ public final class EngineClient {
      *            advertised address, so hostnames verify); null calls nodes over plain HTTP (--insecure-cluster)
      */
     public EngineClient(SSLContext tls) {
+        this.http = client(tls);
+        this.scheme = tls == null ? "http://" : "https://";
+    }
+
+    private static HttpClient client(SSLContext tls) {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(3))
@@ -47,8 +52,20 @@ public final class EngineClient {
         if (tls != null) {
             builder.sslContext(tls);
         }
-        this.http = builder.build();
-        this.scheme = tls == null ? "http://" : "https://";
+        return builder.build();
+    }
+
+    /**
+     * Calls from now on go over new connections with {@code tls} (the manager's renewed certificate); calls in
+     * flight finish on the old client, which is then shut down.
+     */
+    public void useTls(SSLContext tls) {
+        if (!scheme.equals("https://")) {
+            throw new IllegalStateException("a plain-HTTP client takes no TLS context");
+        }
+        HttpClient old = http;
+        http = client(tls);
+        old.shutdown();
     }
 
     /**

@@ -52,7 +52,7 @@ public final class EngineProxy {
             HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT);
 
     private final EventLoopGroup group;
-    private final SslContext tls;
+    private volatile SslContext tls;
     private final NodeConnections pool = new NodeConnections();
     private static final long STREAMED_MAX_IDLE_MILLIS = 2000;
     /** Connections to nodes in use or idle, by node address: closed when their node falls silent. */
@@ -65,6 +65,17 @@ public final class EngineProxy {
      */
     public EngineProxy(EventLoopGroup group, SslContext tls) {
         this.group = group;
+        this.tls = tls;
+    }
+
+    /**
+     * New connections to nodes present {@code tls} (the manager's renewed certificate); connections already open
+     * (in use or pooled) keep the one they started with.
+     */
+    public void useTls(SslContext tls) {
+        if (this.tls == null) {
+            throw new IllegalStateException("a plain-TCP proxy takes no TLS");
+        }
         this.tls = tls;
     }
 

@@ -71,6 +71,8 @@ public final class EngineProxy implements Closeable {
     /** The connections to the engine (a subset of {@link #open}). */
     private final Set<Channel> engines = ConcurrentHashMap.newKeySet();
     private volatile Channel server;
+    /** The TLS context new connections get (replaced when the node's certificate is renewed); null: plain TCP. */
+    private volatile SslContext context;
     private volatile HostPort bound;
     private volatile boolean closed;
 
@@ -84,9 +86,9 @@ public final class EngineProxy implements Closeable {
      */
     public static EngineProxy start(HostPort address, ClusterTls tls, String peerCommonName, EngineAddress engine)
             throws IOException {
-        SslContext context = tls == null ? null : serverContext(tls);
         EventLoopGroup group = Transport.newEventLoops(2);
         EngineProxy self = new EngineProxy(group); // made before binding: a connection may arrive at once
+        self.context = tls == null ? null : serverContext(tls);
         Channel server;
         try {
             server = new ServerBootstrap()
@@ -102,6 +104,7 @@ public final class EngineProxy implements Closeable {
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            SslContext context = self.context;
                             if (context != null) {
                                 SslHandler handler = context.newHandler(ch.alloc());
                                 handler.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
@@ -120,6 +123,17 @@ public final class EngineProxy implements Closeable {
         self.server = server;
         self.bound = address.withPort(((InetSocketAddress) server.localAddress()).getPort());
         return self;
+    }
+
+    /**
+     * New connections present {@code tls} (a renewed certificate) from now on; connections already open finish on
+     * the context they started with.
+     */
+    public void useTls(ClusterTls tls) throws SSLException {
+        if (context == null) {
+            throw new IllegalStateException("a plain-TCP proxy takes no TLS");
+        }
+        context = serverContext(tls);
     }
 
     /** TLS 1.3 with a required client certificate chaining to the cluster CA. */

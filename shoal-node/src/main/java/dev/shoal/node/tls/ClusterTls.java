@@ -26,11 +26,17 @@ public record ClusterTls(PrivateKey key, X509Certificate cert, X509Certificate c
     private static final char[] NO_PASSWORD = new char[0];
 
     public static boolean existsIn(Path dir) {
+        recover(dir);
+        return complete(dir);
+    }
+
+    private static boolean complete(Path dir) {
         return Files.isRegularFile(dir.resolve("key.pem")) && Files.isRegularFile(dir.resolve("cert.pem"))
                 && Files.isRegularFile(dir.resolve("ca.pem"));
     }
 
     public static ClusterTls load(Path dir) throws IOException {
+        recover(dir);
         return new ClusterTls(Pem.privateKey(Pem.readFile(dir.resolve("key.pem"))),
                 Pem.certificate(Pem.readFile(dir.resolve("cert.pem"))),
                 Pem.certificate(Pem.readFile(dir.resolve("ca.pem"))));
@@ -41,6 +47,75 @@ public record ClusterTls(PrivateKey key, X509Certificate cert, X509Certificate c
         Pem.writePrivate(dir.resolve("ca.pem"), Pem.encode(ca));
         Pem.writePrivate(dir.resolve("cert.pem"), Pem.encode(cert));
         Pem.writePrivate(dir.resolve("key.pem"), Pem.encode(key));
+    }
+
+    /**
+     * Replaces what {@code dir} holds with this identity so that a crash at any point leaves one whole identity,
+     * old or new, never a key of one and a certificate of the other: the new files are written to
+     * {@code DIR.next}, then {@code DIR} is renamed {@code DIR.old}, {@code DIR.next} renamed {@code DIR}, and
+     * {@code DIR.old} deleted. {@link #load} finishes or undoes a replacement a crash interrupted.
+     */
+    public void replace(Path dir) throws IOException {
+        Path next = sibling(dir, ".next");
+        Path old = sibling(dir, ".old");
+        deleteTree(next);
+        save(next);
+        deleteTree(old);
+        if (Files.isDirectory(dir)) {
+            Files.move(dir, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(next, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+    }
+
+    /** Finishes or undoes a {@link #replace} that stopped half-way. */
+    private static void recover(Path dir) {
+        Path next = sibling(dir, ".next");
+        Path old = sibling(dir, ".old");
+        try {
+            if (!Files.exists(dir)) {
+                if (complete(next)) {
+                    Files.move(next, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } else if (complete(old)) {
+                    Files.move(old, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+            if (complete(dir)) {
+                deleteTree(next);
+                deleteTree(old);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot recover the certificate in " + dir, e);
+        }
+    }
+
+    private static Path sibling(Path dir, String suffix) {
+        Path abs = dir.toAbsolutePath();
+        return abs.resolveSibling(abs.getFileName() + suffix);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    /** The instant when a third of the certificate's lifetime is left: it is renewed from then on. */
+    public java.time.Instant renewAt() {
+        long from = cert.getNotBefore().getTime();
+        long to = cert.getNotAfter().getTime();
+        return java.time.Instant.ofEpochMilli(to - (to - from) / 3);
+    }
+
+    /** The certificate's serial number in hex, as the manager records it. */
+    public String serial() {
+        return cert.getSerialNumber().toString(16);
     }
 
     /** A TLS 1.3 context presenting this certificate (with the CA in its chain) and trusting only the CA. */
@@ -60,6 +135,25 @@ public record ClusterTls(PrivateKey key, X509Certificate cert, X509Certificate c
             context.init(kmf.getKeyManagers(), new TrustManager[] {trust}, null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot build TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A TLS 1.3 context for talking to the manager: presents this certificate and trusts a server only with a
+     * certificate from the CA whose CN is {@link #MANAGER_CN} (another node's certificate is refused).
+     */
+    public SSLContext managerContext() {
+        return sslContext(new ManagerTrust(trustOnlyCa()));
+    }
+
+    /** A TLS 1.3 context presenting what {@code keys} holds at each handshake and trusting what {@code trust} says. */
+    public static SSLContext sslContext(RenewableKeyManager keys, TrustManager trust) {
+        try {
+            SSLContext context = SSLContext.getInstance(PROTOCOL);
+            context.init(new javax.net.ssl.KeyManager[] {keys}, new TrustManager[] {trust}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot build TLS context: " + e.getMessage(), e);
         }
     }
