@@ -158,7 +158,36 @@ public final class EngineClient {
         }
     }
 
+    /**
+     * A refused connection delivered nothing, so any call may be made again: an agent restarting (its port closed
+     * for a moment) is tried twice more, 200 and 400 ms later, while its node still beats.
+     */
     private Reply send(String address, HttpRequest.Builder request) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return sendOnce(address, request);
+            } catch (Refused refused) {
+                if (attempt >= 3 || !alive.test(address)) {
+                    throw new DockerException(502, "node at " + address + " did not answer: " + refused.getMessage());
+                }
+                try {
+                    Thread.sleep(200L * attempt); // back-off before connecting again, not a synchronisation
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new DockerException(503, "interrupted while calling node at " + address);
+                }
+            }
+        }
+    }
+
+    /** The connection was refused: nothing reached the node. */
+    private static final class Refused extends RuntimeException {
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Reply sendOnce(String address, HttpRequest.Builder request) {
         try {
             HttpRequest built = request.build();
             if (built.timeout().isEmpty()) {
@@ -183,6 +212,9 @@ public final class EngineClient {
             }
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof java.net.ConnectException refused) {
+                throw new Refused(describe(refused));
+            }
             String why = cause instanceof IOException io ? describe(io) : String.valueOf(cause);
             throw new DockerException(502, "node at " + address + " did not answer: " + why);
         } catch (InterruptedException e) {

@@ -41,6 +41,49 @@ class EngineClientRetryTest {
         }
     }
 
+    @Test void aCallToANodeWhosePortIsClosedForAMomentIsMadeAgain() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort(); // free now: the "agent" is restarting
+        }
+        EngineClient client = new EngineClient(null);
+        // the node's agent comes back 150 ms after the first attempt is refused (the scenario, not a wait)
+        int p = port;
+        Thread later = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(150);
+                try (ServerSocket back = new ServerSocket()) {
+                    back.setReuseAddress(true);
+                    back.bind(new InetSocketAddress("127.0.0.1", p));
+                    try (Socket conn = back.accept()) {
+                        readHead(conn.getInputStream());
+                        conn.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+                        conn.getOutputStream().flush();
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(client.post("127.0.0.1:" + port, "/containers/x/start", new byte[0]).status())
+                .as("a refused connection delivered nothing: even a write is made again").isEqualTo(200);
+        later.join();
+        // a node that stays closed is given up after three refusals
+        assertThatThrownBy(() -> client.get("127.0.0.1:" + port, "/info")).isInstanceOf(DockerException.class)
+                .hasMessageContaining("did not answer");
+    }
+
+    private static void readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) >= 0; ) {
+            head.write(b);
+            if (head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+                return;
+            }
+        }
+    }
+
     /** Answers the first request of every connection and closes the connection on its second, unanswered. */
     private static final class ForgetfulNode implements AutoCloseable {
         private final ServerSocket server = new ServerSocket();
