@@ -80,6 +80,15 @@ class EngineProxyTest {
 
     @Test void closesTheClientWhenTheEngineIsDown() throws IOException {
         engine.close();
+        // a listener closed while a thread is in accept() may take a moment to stop taking connections
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            try (SocketChannel probe = SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                probe.connect(java.net.UnixDomainSocketAddress.of(dir.resolve("engine.sock")));
+                return false;
+            } catch (IOException refused) {
+                return true;
+            }
+        });
         try (SocketChannel client = connect()) {
             assertThat(readAll(client)).isEmpty();
         } catch (IOException reset) {
