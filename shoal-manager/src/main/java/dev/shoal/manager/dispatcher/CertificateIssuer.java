@@ -7,7 +7,6 @@ import dev.shoal.manager.ca.ClusterSecurity;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.node.tls.Pem;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -48,16 +47,8 @@ final class CertificateIssuer implements HttpHandler {
                 Dispatcher.reply(ex, 405, Dispatcher.error("use POST"));
                 return;
             }
-            JsonNode request;
-            try (InputStream in = ex.getRequestBody()) {
-                byte[] body = in.readNBytes(MAX_BODY + 1);
-                if (body.length > MAX_BODY) {
-                    Dispatcher.reply(ex, 413, Dispatcher.error("request too large"));
-                    return;
-                }
-                request = ClusterStore.JSON.readTree(body);
-            } catch (IOException e) {
-                Dispatcher.reply(ex, 400, Dispatcher.error("malformed JSON"));
+            JsonNode request = Dispatcher.readJson(ex, MAX_BODY);
+            if (request == null) {
                 return;
             }
             if (!tokenMatches(request.path("token").asText(""))) {

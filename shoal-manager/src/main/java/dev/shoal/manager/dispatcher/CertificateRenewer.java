@@ -10,7 +10,6 @@ import dev.shoal.manager.state.Txn;
 import dev.shoal.node.tls.ClusterTls;
 import dev.shoal.node.tls.Pem;
 import java.io.IOException;
-import java.io.InputStream;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
@@ -69,16 +68,8 @@ final class CertificateRenewer implements HttpHandler {
                         + " is not one the cluster issued to node " + nodeId + " lately"));
                 return;
             }
-            JsonNode request;
-            try (InputStream in = ex.getRequestBody()) {
-                byte[] body = in.readNBytes(MAX_BODY + 1);
-                if (body.length > MAX_BODY) {
-                    Dispatcher.reply(ex, 413, Dispatcher.error("request too large"));
-                    return;
-                }
-                request = ClusterStore.JSON.readTree(body);
-            } catch (IOException e) {
-                Dispatcher.reply(ex, 400, Dispatcher.error("malformed JSON"));
+            JsonNode request = Dispatcher.readJson(ex, MAX_BODY);
+            if (request == null) {
                 return;
             }
             X509Certificate cert;

@@ -287,6 +287,24 @@ public final class Dispatcher implements Closeable {
         return new Removal.Removed(record, serials);
     }
 
+    /**
+     * A request body of at most {@code max} bytes read as JSON; null when it was too large (413) or not JSON (400),
+     * the answer already sent.
+     */
+    static JsonNode readJson(HttpExchange ex, int max) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] body = in.readNBytes(max + 1);
+            if (body.length > max) {
+                reply(ex, 413, error("request too large"));
+                return null;
+            }
+            return ClusterStore.JSON.readTree(body);
+        } catch (IOException e) {
+            reply(ex, 400, error("malformed JSON"));
+            return null;
+        }
+    }
+
     /** Answers a "STATUS message" refusal. */
     static void refuse(HttpExchange ex, String refusal) throws IOException {
         reply(ex, Integer.parseInt(refusal.substring(0, 3)), error(refusal.substring(4)));

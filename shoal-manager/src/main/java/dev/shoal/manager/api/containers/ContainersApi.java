@@ -163,21 +163,21 @@ public final class ContainersApi {
         return out;
     }
 
-    /** The container each value names (404 as an engine answers an unknown one), the latest of them. */
+    /** The latest of the containers the values name (404 as an engine answers an unknown one), or null. */
     private Created latest(List<String> refs) {
-        Created out = null;
-        for (String ref : refs == null ? List.<String>of() : refs) {
-            Created c = created(ref);
-            out = out == null || c.at().isAfter(out.at()) ? c : out;
-        }
-        return out;
+        return pick(refs, (a, b) -> b.at().isAfter(a.at()));
     }
 
+    /** The earliest of them, or null. */
     private Created earliest(List<String> refs) {
+        return pick(refs, (a, b) -> b.at().isBefore(a.at()));
+    }
+
+    private Created pick(List<String> refs, java.util.function.BiPredicate<Created, Created> better) {
         Created out = null;
         for (String ref : refs == null ? List.<String>of() : refs) {
             Created c = created(ref);
-            out = out == null || c.at().isBefore(out.at()) ? c : out;
+            out = out == null || better.test(out, c) ? c : out;
         }
         return out;
     }
