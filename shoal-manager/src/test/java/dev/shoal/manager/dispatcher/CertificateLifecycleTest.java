@@ -1,5 +1,6 @@
 package dev.shoal.manager.dispatcher;
 
+import dev.shoal.manager.testing.InfoOnlyEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -56,13 +57,13 @@ class CertificateLifecycleTest {
     private HttpsServer impostor;
 
     private void startManager(Duration validity) throws Exception {
-        store = ClusterStore.open(dir.resolve("raft"), "127.0.0.1", freePort());
+        store = ClusterStore.open(dir.resolve("raft"), "127.0.0.1", InfoOnlyEngine.freePort());
         InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
         security = ClusterSecurity.loadOrCreate(dir.resolve("manager"), listen, validity);
         dispatcher = new Dispatcher(store, security);
         dispatcher.listen(listen);
         security.onManagerRenewed(dispatcher::useTls);
-        engine = fakeEngine();
+        engine = InfoOnlyEngine.start();
     }
 
     @AfterEach
@@ -248,29 +249,5 @@ class CertificateLifecycleTest {
     private void awaitHealthy(String nodeId) {
         await().atMost(Duration.ofSeconds(20)).until(() ->
                 dispatcher.node(nodeId).map(NodeStatus::healthy).orElse(false));
-    }
-
-    private static HttpServer fakeEngine() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/", ex -> {
-            String path = ex.getRequestURI().getPath();
-            String body = path.endsWith("/_ping") ? "OK"
-                    : path.endsWith("/version") ? "{\"ApiVersion\":\"1.41\",\"Version\":\"20.10.0\"}"
-                    : "{\"ID\":\"ENGINE-1\",\"Name\":\"host1\",\"NCPU\":1,\"MemTotal\":1000000}";
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, bytes.length);
-            ex.getResponseBody().write(bytes);
-            ex.close();
-        });
-        server.start();
-        return server;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.shoal.manager.api.nodes;
 
+import dev.shoal.manager.testing.InfoOnlyEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -48,10 +49,10 @@ class NodeRemoveTest {
 
     @Test
     void nodeRmRefusesUnknownAndBusyNodesThenRemovesAndRevokes() throws Exception {
-        HttpServer engine = fakeEngine();
+        HttpServer engine = InfoOnlyEngine.start();
         Path socket = dir.resolve("docker.sock");
         ManagerConfig config = new ManagerConfig(List.of(socket), List.of(), null,
-                new InetSocketAddress("127.0.0.1", freePort()), dir.resolve("manager"), freePort(), "spread", false);
+                new InetSocketAddress("127.0.0.1", InfoOnlyEngine.freePort()), dir.resolve("manager"), InfoOnlyEngine.freePort(), "spread", false);
         try (Manager manager = Manager.start(config)) {
             JoinToken token = JoinToken.parse(Files.readString(dir.resolve("manager/ca/join-token")));
             HostPort cluster = new HostPort("127.0.0.1", config.clusterListen().getPort());
@@ -121,32 +122,6 @@ class NodeRemoveTest {
                 body = body.substring(0, Math.max(0, body.lastIndexOf("}") + 1));
             }
             return new Reply(status, body);
-        }
-    }
-
-    /** An engine that answers info and version; anything else 500 (so nothing reconciles the test's record away). */
-    private static HttpServer fakeEngine() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/", ex -> {
-            String path = ex.getRequestURI().getPath();
-            String body = path.endsWith("/_ping") ? "OK"
-                    : path.endsWith("/version") ? "{\"ApiVersion\":\"1.41\",\"Version\":\"20.10.0\"}"
-                    : path.endsWith("/info") ? "{\"ID\":\"ENGINE-1\",\"Name\":\"host1\",\"NCPU\":1,\"MemTotal\":1000000}"
-                    : null;
-            byte[] bytes = (body == null ? "{\"message\":\"not here\"}" : body).getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            ex.sendResponseHeaders(body == null ? 500 : 200, bytes.length);
-            ex.getResponseBody().write(bytes);
-            ex.close();
-        });
-        server.start();
-        return server;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }
