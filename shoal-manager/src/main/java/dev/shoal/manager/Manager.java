@@ -1,14 +1,19 @@
 package dev.shoal.manager;
 
 import dev.shoal.manager.api.ApiRoutes;
+import dev.shoal.manager.api.Cluster;
 import dev.shoal.manager.api.ApiServer;
 import dev.shoal.manager.ca.ClusterSecurity;
 import dev.shoal.manager.dispatcher.Dispatcher;
 import dev.shoal.manager.engine.EngineClient;
+import dev.shoal.manager.engine.FanOut;
+import dev.shoal.manager.loops.ClusterLoops;
+import dev.shoal.manager.networks.ClusterNetworks;
+import dev.shoal.manager.scheduler.Placer;
 import dev.shoal.manager.orchestrator.NetworkSync;
 import dev.shoal.manager.orchestrator.Reconciler;
 import dev.shoal.manager.scheduler.PendingQueue;
-import dev.shoal.manager.proxy.EngineProxy;
+import dev.shoal.manager.api.proxy.EngineProxy;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerIndex;
 import dev.shoal.node.tls.ClusterTls;
@@ -22,6 +27,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 
 /** A running manager: state, node sessions and the Docker API, wired together. */
 public final class Manager implements Closeable {
@@ -30,20 +36,18 @@ public final class Manager implements Closeable {
     private final ClusterStore store;
     private final Dispatcher dispatcher;
     private final ApiServer api;
-    private final Reconciler reconciler;
-    private final PendingQueue pending;
-    private final NetworkSync networks;
+    private final ClusterLoops loops;
+    private final FanOut fanOut;
     private final ClusterSecurity security;
 
-    private Manager(ClusterStore store, Dispatcher dispatcher, ApiServer api, Reconciler reconciler,
-                    PendingQueue pending, NetworkSync networks, ClusterSecurity security) {
+    private Manager(ClusterStore store, Dispatcher dispatcher, ApiServer api, ClusterLoops loops, FanOut fanOut,
+                    ClusterSecurity security) {
         this.security = security;
-        this.networks = networks;
         this.store = store;
         this.dispatcher = dispatcher;
         this.api = api;
-        this.reconciler = reconciler;
-        this.pending = pending;
+        this.loops = loops;
+        this.fanOut = fanOut;
     }
 
     public static Manager start(ManagerConfig config) throws IOException {
@@ -70,11 +74,17 @@ public final class Manager implements Closeable {
         EngineProxy proxy = new EngineProxy(loops, security == null ? null
                 : nettyClientContext(security.manager(), nodeTrust));
         proxy.giveUpWhen(dispatcher::beating);
-        Cluster cluster = new Cluster(config, store, dispatcher, containers, engines, proxy);
+        // domain services, built once here; the API reaches them through Cluster, nothing below reaches up
+        FanOut fanOut = new FanOut(engines);
+        Placer placer = new Placer(store, containers, dispatcher, fanOut, config.strategy(),
+                config.whenUnschedulable(), config.cpuSharesAsCores());
+        ClusterNetworks networks = new ClusterNetworks(store, engines);
+        Cluster cluster = new Cluster(store, dispatcher, containers, engines, fanOut, proxy, placer, networks);
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));
-        Reconciler reconciler = new Reconciler(cluster);
-        PendingQueue pending = new PendingQueue(cluster.placer(), store);
-        NetworkSync networks = new NetworkSync(cluster);
+        ClusterLoops clusterLoops = new ClusterLoops(List.of(
+                new Reconciler(store, containers, dispatcher, engines),
+                new PendingQueue(placer, store),
+                new NetworkSync(dispatcher, engines, networks)));
         dispatcher.listen(config.clusterListen());
         if (security != null) {
             // a renewed manager certificate is presented on new connections: cluster port, calls and relays to nodes
@@ -96,12 +106,10 @@ public final class Manager implements Closeable {
         for (InetSocketAddress tcp : config.tcpAddresses()) {
             server.listenTcp(tcp, config.tls() == null ? null : config.tls().context());
         }
-        reconciler.start();
-        pending.start();
-        networks.start();
+        clusterLoops.start();
         log.info("manager serving the Docker API on {}; nodes report to {}", server.addresses(),
                 config.clusterListen());
-        return new Manager(store, dispatcher, server, reconciler, pending, networks, security);
+        return new Manager(store, dispatcher, server, clusterLoops, fanOut, security);
     }
 
     /** The manager's certificate as a Netty client context that trusts what {@code trust} says of nodes. */
@@ -136,9 +144,8 @@ public final class Manager implements Closeable {
         if (security != null) {
             security.close();
         }
-        pending.close();
-        networks.close();
-        reconciler.close();
+        loops.close();
+        fanOut.close();
         api.close();
         dispatcher.close();
         store.close();

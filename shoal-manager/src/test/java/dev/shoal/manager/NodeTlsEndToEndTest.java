@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.errors.DockerException;
 import dev.shoal.manager.ca.ClusterSecurity;
 import dev.shoal.manager.dispatcher.Dispatcher;
 import dev.shoal.manager.engine.EngineClient;

@@ -1,5 +1,7 @@
 package dev.shoal.manager.api;
 
+import dev.shoal.manager.errors.DockerException;
+
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;

@@ -1,6 +1,8 @@
 package dev.shoal.manager.api;
 
-import dev.shoal.manager.Cluster;
+import dev.shoal.manager.errors.DockerException;
+
+import dev.shoal.manager.api.Cluster;
 import dev.shoal.manager.api.containers.ContainersApi;
 import dev.shoal.manager.api.images.ImagesApi;
 import dev.shoal.manager.api.networks.NetworksApi;

@@ -1,5 +1,7 @@
 package dev.shoal.manager.api;
 
+import dev.shoal.manager.errors.DockerException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shoal.manager.state.ClusterStore;
@@ -31,11 +33,7 @@ public final class JsonBody {
     }
 
     public static byte[] bytes(JsonNode node) {
-        try {
-            return ClusterStore.JSON.writeValueAsBytes(node);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return ClusterStore.jsonBytes(node);
     }
 
     private static String firstLine(String s) {

@@ -1,9 +1,10 @@
 package dev.shoal.manager.api;
 
+import dev.shoal.manager.engine.FanOut;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.shoal.manager.Cluster;
+import dev.shoal.manager.api.Cluster;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
 
@@ -20,7 +21,7 @@ public final class Merged {
      * A prune answer: the deleted lists concatenated, the space summed. A node that fails or refuses (a bad filter)
      * is passed on as the error: one host would have refused too.
      */
-    public static ObjectNode prune(List<Cluster.NodeResult<EngineClient.Reply>> results, String deletedField) {
+    public static ObjectNode prune(List<FanOut.NodeResult<EngineClient.Reply>> results, String deletedField) {
         ObjectNode out = ClusterStore.JSON.createObjectNode();
         ArrayNode deleted = out.putArray(deletedField);
         long space = 0;
@@ -43,7 +44,7 @@ public final class Merged {
      * {@code docker system df}: layers summed; images once per ID (an image on three nodes is one image, its
      * container count summed); containers, volumes and build cache listed from every node.
      */
-    public static ObjectNode systemDf(List<Cluster.NodeResult<EngineClient.Reply>> results) {
+    public static ObjectNode systemDf(List<FanOut.NodeResult<EngineClient.Reply>> results) {
         ObjectNode out = ClusterStore.JSON.createObjectNode();
         long layers = 0;
         ArrayNode images = out.putArray("Images");

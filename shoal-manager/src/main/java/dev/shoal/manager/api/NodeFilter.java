@@ -2,7 +2,7 @@ package dev.shoal.manager.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.shoal.manager.Cluster;
+import dev.shoal.manager.api.Cluster;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.state.ClusterStore;
 

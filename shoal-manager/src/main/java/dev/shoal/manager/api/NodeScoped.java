@@ -1,6 +1,8 @@
 package dev.shoal.manager.api;
 
-import dev.shoal.manager.Cluster;
+import dev.shoal.manager.errors.DockerException;
+
+import dev.shoal.manager.api.Cluster;
 import dev.shoal.manager.dispatcher.NodeStatus;
 
 import java.util.List;
@@ -17,9 +19,7 @@ public record NodeScoped(NodeStatus node, String name) {
 
     /** The healthy nodes among {@code nodes} whose engine answers {@code collection + name} (e.g. /volumes/data). */
     public static List<NodeStatus> holders(Cluster cluster, List<NodeStatus> nodes, String collection, String name) {
-        return cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
-                        collection + Cluster.encode(name)))
-                .stream().filter(r -> r.ok() && r.value().ok()).map(Cluster.NodeResult::node).toList();
+        return cluster.fanOutHelper().holders(nodes, collection, name);
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.shoal.manager.api;
 
+import dev.shoal.manager.errors.DockerException;
+
 import io.netty.buffer.ByteBuf;
 
 import java.io.Closeable;

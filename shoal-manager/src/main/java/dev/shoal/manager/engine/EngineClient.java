@@ -2,7 +2,7 @@ package dev.shoal.manager.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.errors.DockerException;
 import dev.shoal.manager.state.ClusterStore;
 
 import java.io.IOException;
@@ -20,7 +20,7 @@ import javax.net.ssl.SSLContext;
 /**
  * Calls one node's Docker engine (through its agent, or directly for a bare engine) for requests whose answer
  * the manager reads or changes: create, inspect, list, delete. Pass-through streams go through
- * {@link dev.shoal.manager.proxy.EngineProxy} instead.
+ * the API layer's EngineProxy instead.
  */
 public final class EngineClient {
     public static final String API = "/v1.41";

@@ -1,15 +1,15 @@
 package dev.shoal.manager.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.shoal.manager.Cluster;
-import dev.shoal.manager.api.networks.NetworksApi;
+import dev.shoal.manager.dispatcher.Dispatcher;
+import dev.shoal.manager.engine.FanOut;
+import dev.shoal.manager.networks.ClusterNetworks;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.NetworkRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.Closeable;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,24 +22,32 @@ import java.util.concurrent.TimeUnit;
  * down when a network was made) gets its copy; a copy whose network was removed while the node was away goes,
  * unless containers still use it.
  */
-public final class NetworkSync implements Closeable {
+public final class NetworkSync implements dev.shoal.manager.loops.ClusterLoop {
     private static final Logger log = LoggerFactory.getLogger(NetworkSync.class);
     private static final String LABELLED = "/networks?filters="
-            + Cluster.encode("{\"label\":[\"" + NetworkRecord.LABEL + "\"]}");
+            + FanOut.encode("{\"label\":[\"" + NetworkRecord.LABEL + "\"]}");
 
     private static final long GRACE_MILLIS = 30_000;
 
-    private final Cluster cluster;
-    private final NetworksApi networks;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("network-sync").factory());
+    private final Dispatcher dispatcher;
+    private final EngineClient engines;
+    private final ClusterNetworks networks;
+    private ScheduledExecutorService timer;
 
-    public NetworkSync(Cluster cluster) {
-        this.cluster = cluster;
-        this.networks = new NetworksApi(cluster);
+    public NetworkSync(Dispatcher dispatcher, EngineClient engines, ClusterNetworks networks) {
+        this.dispatcher = dispatcher;
+        this.engines = engines;
+        this.networks = networks;
     }
 
-    public void start() {
+    @Override
+    public String name() {
+        return "network-sync";
+    }
+
+    @Override
+    public synchronized void start() {
+        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("network-sync").factory());
         timer.scheduleWithFixedDelay(this::tick, 1, 2, TimeUnit.SECONDS);
     }
 
@@ -47,9 +55,9 @@ public final class NetworkSync implements Closeable {
         try {
             Map<String, NetworkRecord> byId = new HashMap<>();
             // one lock with the API's create and remove: never a second copy made while a create is under way
-            synchronized (NetworksApi.LOCK) {
-                NetworksApi.records(cluster).forEach(r -> byId.put(r.id(), r));
-                for (NodeStatus node : cluster.dispatcher().healthyNodes()) {
+            synchronized (ClusterNetworks.LOCK) {
+                networks.records().forEach(r -> byId.put(r.id(), r));
+                for (NodeStatus node : dispatcher.healthyNodes()) {
                     sync(node, byId);
                 }
             }
@@ -59,7 +67,7 @@ public final class NetworkSync implements Closeable {
     }
 
     private void sync(NodeStatus node, Map<String, NetworkRecord> records) {
-        EngineClient.Reply r = cluster.engines().get(node.record().address(), LABELLED);
+        EngineClient.Reply r = engines.get(node.record().address(), LABELLED);
         if (!r.ok()) {
             return;
         }
@@ -80,7 +88,7 @@ public final class NetworkSync implements Closeable {
         copies.forEach((id, copy) -> {
             if (!records.containsKey(id) && copy.path("Containers").isEmpty()
                     && System.currentTimeMillis() - created(copy) > GRACE_MILLIS) {
-                cluster.engines().delete(node.record().address(), "/networks/" + copy.path("Id").asText());
+                engines.delete(node.record().address(), "/networks/" + copy.path("Id").asText());
                 log.info("network {} removed from {} (removed from the cluster)", copy.path("Name").asText(),
                         node.name());
             }
@@ -97,7 +105,9 @@ public final class NetworkSync implements Closeable {
     }
 
     @Override
-    public void close() {
-        timer.shutdownNow();
+    public synchronized void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
     }
 }

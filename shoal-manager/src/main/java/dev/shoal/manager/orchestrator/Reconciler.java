@@ -1,7 +1,9 @@
 package dev.shoal.manager.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.shoal.manager.Cluster;
+import dev.shoal.manager.dispatcher.Dispatcher;
+import dev.shoal.manager.engine.FanOut;
+import dev.shoal.manager.state.ContainerIndex;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
@@ -11,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.BufferedReader;
-import java.io.Closeable;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * manager's back) loses its record, so its name and reservation are freed. Each healthy node gets a watcher that
  * first compares the node's containers with the records, then follows the node's {@code destroy} events.
  */
-public final class Reconciler implements Closeable {
+public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     /** A record younger than this may still be in creation: never judged missing. */
     private static final Duration GRACE = Duration.ofSeconds(30);
@@ -39,18 +40,30 @@ public final class Reconciler implements Closeable {
      */
     private static final Duration LOST_ANSWER = Duration.ofSeconds(90);
     private static final String DESTROY_EVENTS = "/events?filters="
-            + Cluster.encode("{\"type\":[\"container\"],\"event\":[\"destroy\"]}");
+            + FanOut.encode("{\"type\":[\"container\"],\"event\":[\"destroy\"]}");
 
-    private final Cluster cluster;
+    private final ClusterStore store;
+    private final ContainerIndex containers;
+    private final Dispatcher dispatcher;
+    private final EngineClient engines;
     private final Map<String, InputStream> watching = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("reconciler").factory());
+    private ScheduledExecutorService timer;
 
-    public Reconciler(Cluster cluster) {
-        this.cluster = cluster;
+    public Reconciler(ClusterStore store, ContainerIndex containers, Dispatcher dispatcher, EngineClient engines) {
+        this.store = store;
+        this.containers = containers;
+        this.dispatcher = dispatcher;
+        this.engines = engines;
     }
 
-    public void start() {
+    @Override
+    public String name() {
+        return "reconciler";
+    }
+
+    @Override
+    public synchronized void start() {
+        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("reconciler").factory());
         timer.scheduleWithFixedDelay(this::tick, 0, 2, TimeUnit.SECONDS);
     }
 
@@ -58,13 +71,13 @@ public final class Reconciler implements Closeable {
         try {
             long cutoff = System.currentTimeMillis() - LOST_ANSWER.toMillis();
             Set<String> unresolved = new HashSet<>();
-            for (ContainerRecord rec : cluster.containers().all()) {
+            for (ContainerRecord rec : containers.all()) {
                 // placed, never heard of since: its create's answer was lost (the node did not say)
                 if (!rec.isPending() && rec.engineId() == null && rec.createdAtMillis() < cutoff) {
                     unresolved.add(rec.nodeId());
                 }
             }
-            for (NodeStatus node : cluster.dispatcher().healthyNodes()) {
+            for (NodeStatus node : dispatcher.healthyNodes()) {
                 if (!watching.containsKey(node.id())) {
                     watching.put(node.id(), InputStream.nullInputStream());
                     Thread.ofVirtual().name("watch-" + node.name()).start(() -> watch(node));
@@ -80,7 +93,7 @@ public final class Reconciler implements Closeable {
     private void watch(NodeStatus node) {
         String address = node.record().address();
         try {
-            var res = cluster.engines().stream(address, DESTROY_EVENTS);
+            var res = engines.stream(address, DESTROY_EVENTS);
             if (res.statusCode() != 200) {
                 return;
             }
@@ -103,8 +116,8 @@ public final class Reconciler implements Closeable {
 
     /** Drops the records of this node's containers that its engine no longer has. */
     void reconcile(NodeStatus node) {
-        EngineClient.Reply r = cluster.engines().get(node.record().address(), "/containers/json?all=1&filters="
-                + Cluster.encode("{\"label\":[\"" + ContainerRecord.SWARM_ID_LABEL + "\"]}"));
+        EngineClient.Reply r = engines.get(node.record().address(), "/containers/json?all=1&filters="
+                + FanOut.encode("{\"label\":[\"" + ContainerRecord.SWARM_ID_LABEL + "\"]}"));
         if (!r.ok()) {
             return;
         }
@@ -115,7 +128,7 @@ public final class Reconciler implements Closeable {
             engineIdBySwarmId.put(c.path("Labels").path(ContainerRecord.SWARM_ID_LABEL).asText(), c.path("Id").asText());
         }
         long cutoff = System.currentTimeMillis() - GRACE.toMillis();
-        for (ContainerRecord rec : cluster.containers().all()) {
+        for (ContainerRecord rec : containers.all()) {
             if (!node.id().equals(rec.nodeId()) || rec.createdAtMillis() >= cutoff) {
                 continue;
             }
@@ -123,16 +136,16 @@ public final class Reconciler implements Closeable {
                 // the manager stopped between committing the record and hearing the engine's answer
                 String found = engineIdBySwarmId.get(rec.swarmId());
                 if (found != null) {
-                    var conflict = cluster.store().commit(Txn.builder()
+                    var conflict = store.commit(Txn.builder()
                             .requireValue(rec.key(), ClusterStore.toJson(rec))
                             .put(rec.key(), ClusterStore.toJson(rec.withEngineId(found))).build());
                     if (conflict.isEmpty() && rec.startRequested()) {
                         // a pending container placed just before the crash: its start was asked for
-                        cluster.engines().post(node.record().address(), "/containers/" + found + "/start", null);
+                        engines.post(node.record().address(), "/containers/" + found + "/start", null);
                     }
                 } else if (rec.spec() != null) {
                     // a pending container whose placement the crash interrupted: it waits again, it is not lost
-                    cluster.store().commit(Txn.builder().requireValue(rec.key(), ClusterStore.toJson(rec))
+                    store.commit(Txn.builder().requireValue(rec.key(), ClusterStore.toJson(rec))
                             .put(rec.key(), ClusterStore.toJson(rec.unplaced("placement on " + node.name()
                                     + " was interrupted; waiting to be placed again"))).build());
                 } else {
@@ -146,11 +159,11 @@ public final class Reconciler implements Closeable {
 
     private void onDestroy(JsonNode event) {
         String engineId = event.path("Actor").path("ID").asText(event.path("id").asText());
-        cluster.containers().byEngineId(engineId).ifPresent(rec -> forget(rec, "removed"));
+        containers.byEngineId(engineId).ifPresent(rec -> forget(rec, "removed"));
     }
 
     private void forget(ContainerRecord rec, String why) {
-        var conflict = cluster.store().commit(Txn.builder()
+        var conflict = store.commit(Txn.builder()
                 .requireValue(rec.key(), ClusterStore.toJson(rec))
                 .delete(rec.key())
                 .delete(ContainerRecord.nameKey(rec.name()))
@@ -161,8 +174,10 @@ public final class Reconciler implements Closeable {
     }
 
     @Override
-    public void close() {
-        timer.shutdownNow();
+    public synchronized void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
         watching.values().forEach(in -> {
             try {
                 in.close();

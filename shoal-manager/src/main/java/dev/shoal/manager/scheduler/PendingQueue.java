@@ -7,7 +7,6 @@ import dev.shoal.manager.state.Txn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.Closeable;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * turning healthy is not a state change). Pending records live in the replicated state, so a restarted manager
  * picks them up again.
  */
-public final class PendingQueue implements Closeable {
+public final class PendingQueue implements dev.shoal.manager.loops.ClusterLoop {
     private static final Logger log = LoggerFactory.getLogger(PendingQueue.class);
     static final Duration TICK = Duration.ofSeconds(2);
 
@@ -32,7 +31,14 @@ public final class PendingQueue implements Closeable {
         store.onApplied(this::onApplied);
     }
 
-    public void start() {
+    @Override
+    public String name() {
+        return "pending-queue";
+    }
+
+    @Override
+    public synchronized void start() {
+        closed = false;
         thread = Thread.ofVirtual().name("pending-queue").start(this::run);
     }
 
@@ -62,7 +68,7 @@ public final class PendingQueue implements Closeable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         if (thread != null) {
             thread.interrupt();

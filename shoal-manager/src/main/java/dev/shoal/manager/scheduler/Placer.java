@@ -2,8 +2,10 @@ package dev.shoal.manager.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.shoal.manager.Cluster;
-import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.dispatcher.Dispatcher;
+import dev.shoal.manager.engine.FanOut;
+import dev.shoal.manager.state.ContainerIndex;
+import dev.shoal.manager.errors.DockerException;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
@@ -47,14 +49,23 @@ public final class Placer {
     private static final Logger log = LoggerFactory.getLogger(Placer.class);
     public enum WhenUnschedulable { QUEUE, FAIL }
 
-    private final Cluster cluster;
+    private final ClusterStore store;
+    private final ContainerIndex containers;
+    private final Dispatcher dispatcher;
+    private final EngineClient engines;
+    private final FanOut fanOut;
     private final Scheduler scheduler;
     private final WhenUnschedulable whenUnschedulable;
     private final boolean cpuSharesAsCores;
     private final Object lock = new Object();
 
-    public Placer(Cluster cluster, String strategy, WhenUnschedulable whenUnschedulable, boolean cpuSharesAsCores) {
-        this.cluster = cluster;
+    public Placer(ClusterStore store, ContainerIndex containers, Dispatcher dispatcher, FanOut fanOut,
+                  String strategy, WhenUnschedulable whenUnschedulable, boolean cpuSharesAsCores) {
+        this.store = store;
+        this.containers = containers;
+        this.dispatcher = dispatcher;
+        this.engines = fanOut.engines();
+        this.fanOut = fanOut;
         this.scheduler = new Scheduler(strategy(strategy));
         this.whenUnschedulable = whenUnschedulable;
         this.cpuSharesAsCores = cpuSharesAsCores;
@@ -95,7 +106,7 @@ public final class Placer {
     public Created create(String swarmId, String name, String image, CreateSpec request, ObjectNode spec,
                           boolean failFast, java.util.function.Supplier<String> freshName) {
         labels(spec).put(ContainerRecord.SWARM_ID_LABEL, swarmId);
-        List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
+        List<NodeStatus> healthy = dispatcher.healthyNodes();
         Request r = request.request();
         List<String> fresh = new ArrayList<>();
         if (!healthy.isEmpty()) {
@@ -130,7 +141,7 @@ public final class Placer {
             if (!record.isPending()) {
                 reserveVolumes(txn, fresh, record.nodeId());
             }
-            Optional<String> conflict = cluster.store().commit(txn.build());
+            Optional<String> conflict = store.commit(txn.build());
             if (conflict.isPresent()) {
                 throw DockerException.conflict("Conflict. The container name \"/" + finalName
                         + "\" is already in use. You have to remove (or rename) that container to be able to reuse"
@@ -141,7 +152,7 @@ public final class Placer {
             log.info("container {} is pending: {}", record.name(), u.detail());
             return new Created.Pending(record, u);
         }
-        NodeStatus node = cluster.dispatcher().node(record.nodeId()).orElseThrow();
+        NodeStatus node = dispatcher.node(record.nodeId()).orElseThrow();
         EngineClient.Reply reply;
         RuntimeException failure = null;
         try {
@@ -157,7 +168,7 @@ public final class Placer {
                 log.info("container {}: create answer lost, found it on {} ({})", record.name(), node.name(),
                         found.engineId());
                 ContainerRecord done = record.withEngineId(found.engineId());
-                cluster.store().commit(Txn.builder().put(done.key(), ClusterStore.toJson(done)).build());
+                store.commit(Txn.builder().put(done.key(), ClusterStore.toJson(done)).build());
                 ObjectNode answer = ClusterStore.JSON.createObjectNode().put("Id", found.engineId());
                 answer.putArray("Warnings");
                 return new Created.OnNode(done, answer);
@@ -180,7 +191,7 @@ public final class Placer {
         }
         JsonNode created = reply.json();
         ContainerRecord done = record.withEngineId(created.path("Id").asText());
-        cluster.store().commit(Txn.builder().put(done.key(), ClusterStore.toJson(done)).build());
+        store.commit(Txn.builder().put(done.key(), ClusterStore.toJson(done)).build());
         return new Created.OnNode(done, created);
     }
 
@@ -189,14 +200,14 @@ public final class Placer {
      * started if a start was asked while it waited. Returns how many were placed.
      */
     public int placePending() {
-        List<ContainerRecord> pending = cluster.containers().all().stream()
+        List<ContainerRecord> pending = containers.all().stream()
                 .filter(ContainerRecord::isPending)
                 .sorted(java.util.Comparator.comparingLong(ContainerRecord::createdAtMillis))
                 .toList();
         if (pending.isEmpty()) {
             return 0;
         }
-        List<NodeStatus> healthy = cluster.dispatcher().healthyNodes();
+        List<NodeStatus> healthy = dispatcher.healthyNodes();
         Map<String, Set<String>> imageNodes = new HashMap<>();
         // the engines' images, asked once per pass if a pending record needs them
         AtomicReference<Map<String, List<ImageInfo>>> images = new AtomicReference<>();
@@ -226,7 +237,7 @@ public final class Placer {
         EngineFacts facts = engineFacts(r, healthy, images);
         ContainerRecord placed;
         synchronized (lock) {
-            ContainerRecord current = cluster.containers().exact(rec.swarmId()).orElse(null);
+            ContainerRecord current = containers.exact(rec.swarmId()).orElse(null);
             if (current == null || !current.isPending()) {
                 return false; // removed or placed meanwhile
             }
@@ -241,11 +252,11 @@ public final class Placer {
             Txn.Builder txn = Txn.builder().requireValue(current.key(), ClusterStore.toJson(current))
                     .put(placed.key(), ClusterStore.toJson(placed));
             reserveVolumes(txn, fresh, placed.nodeId());
-            if (cluster.store().commit(txn.build()).isPresent()) {
+            if (store.commit(txn.build()).isPresent()) {
                 return false;
             }
         }
-        NodeStatus node = cluster.dispatcher().node(placed.nodeId()).orElseThrow();
+        NodeStatus node = dispatcher.node(placed.nodeId()).orElseThrow();
         EngineClient.Reply reply;
         String failure = null;
         try {
@@ -272,12 +283,12 @@ public final class Placer {
         ContainerRecord created = placed.withEngineId(engineId);
         if (!replace(placed, created)) {
             // removed (docker rm) while its engine created it: nobody holds a record for it, so it goes too
-            cluster.engines().delete(node.record().address(), "/containers/" + created.engineId() + "?force=1");
+            engines.delete(node.record().address(), "/containers/" + created.engineId() + "?force=1");
             return false;
         }
         log.info("pending container {} placed on {}", created.name(), node.name());
         if (placed.startRequested()) {
-            EngineClient.Reply started = cluster.engines().post(node.record().address(),
+            EngineClient.Reply started = engines.post(node.record().address(),
                     "/containers/" + created.engineId() + "/start", null);
             if (!started.ok() && started.status() != 304) {
                 log.warn("pending container {} created on {} but did not start: {}", created.name(), node.name(),
@@ -297,7 +308,7 @@ public final class Placer {
         ContainerRecord before;
         ContainerRecord after;
         synchronized (lock) {
-            before = cluster.containers().exact(rec.swarmId()).orElse(rec);
+            before = containers.exact(rec.swarmId()).orElse(rec);
             long mem = memory > 0 ? memory : before.memoryBytes();
             long cpu = nanoCpus > 0 ? nanoCpus : before.nanoCpus();
             ClusterSnapshot s = snapshot();
@@ -342,8 +353,8 @@ public final class Placer {
     /** Looks the container up on its node by the {@code com.docker.swarm.id} label every create carries. */
     Lookup lookUp(NodeStatus node, String swarmId) {
         try {
-            EngineClient.Reply r = cluster.engines().get(node.record().address(), "/containers/json?all=1&filters="
-                    + Cluster.encode("{\"label\":[\"" + ContainerRecord.SWARM_ID_LABEL + "=" + swarmId + "\"]}"));
+            EngineClient.Reply r = engines.get(node.record().address(), "/containers/json?all=1&filters="
+                    + FanOut.encode("{\"label\":[\"" + ContainerRecord.SWARM_ID_LABEL + "=" + swarmId + "\"]}"));
             if (!r.ok()) {
                 return new Lookup(false, null);
             }
@@ -359,13 +370,13 @@ public final class Placer {
     }
 
     private EngineClient.Reply createOnEngine(NodeStatus node, ContainerRecord rec, ObjectNode spec) {
-        return cluster.engines().post(node.record().address(),
-                "/containers/create?name=" + Cluster.encode(rec.name()), dev.shoal.manager.api.JsonBody.bytes(spec));
+        return engines.post(node.record().address(),
+                "/containers/create?name=" + FanOut.encode(rec.name()), ClusterStore.jsonBytes(spec));
     }
 
     /** A decision alone, nothing committed (a volume's node). */
     public Placement decide(Request r) {
-        EngineFacts facts = engineFacts(r, cluster.dispatcher().healthyNodes());
+        EngineFacts facts = engineFacts(r, dispatcher.healthyNodes());
         synchronized (lock) {
             return scheduler.place(snapshot(facts), r);
         }
@@ -377,7 +388,7 @@ public final class Placer {
      */
     private Request withVolumes(Request r, List<String> volumes, List<NodeStatus> healthy, List<String> fresh) {
         for (String volume : volumes) {
-            List<NodeStatus> holding = dev.shoal.manager.api.NodeScoped.holders(cluster, healthy, "/volumes/", volume);
+            List<NodeStatus> holding = fanOut.holders(healthy, "/volumes/", volume);
             if (!holding.isEmpty()) {
                 Set<String> ids = new HashSet<>();
                 holding.forEach(n -> ids.add(n.id()));
@@ -398,8 +409,8 @@ public final class Placer {
      */
     private Request reservedVolumes(Request r, List<String> fresh) {
         for (String volume : fresh) {
-            Optional<String> node = cluster.store().get(VOLUME_PREFIX + volume)
-                    .filter(id -> cluster.dispatcher().node(id).map(NodeStatus::healthy).orElse(false));
+            Optional<String> node = store.get(VOLUME_PREFIX + volume)
+                    .filter(id -> dispatcher.node(id).map(NodeStatus::healthy).orElse(false));
             if (node.isPresent()) {
                 r = r.onlyOn(new NodeSet(Set.of(node.get()), "volume " + volume + " being made",
                         "volume " + volume + " being made elsewhere, missing on"));
@@ -412,7 +423,7 @@ public final class Placer {
     private void reserveVolumes(Txn.Builder txn, List<String> fresh, String nodeId) {
         for (String volume : fresh) {
             String key = VOLUME_PREFIX + volume;
-            Optional<String> held = cluster.store().get(key);
+            Optional<String> held = store.get(key);
             if (held.isEmpty()) {
                 txn.requireAbsent(key).put(key, nodeId);
             } else if (!held.get().equals(nodeId)) {
@@ -434,7 +445,7 @@ public final class Placer {
                 Txn.Builder txn = Txn.builder();
                 reserveVolumes(txn, fresh, placed.nodeId());
                 Txn t = txn.build();
-                if (!t.ops().isEmpty() && cluster.store().commit(t).isPresent()) {
+                if (!t.ops().isEmpty() && store.commit(t).isPresent()) {
                     throw DockerException.conflict("volume " + volume + " changed meanwhile; try again");
                 }
             }
@@ -444,14 +455,14 @@ public final class Placer {
 
     /** Forgets the reservation of a volume removed from {@code nodeId}. */
     public void volumeRemoved(String volume, String nodeId) {
-        cluster.store().commit(Txn.builder().requireValue(VOLUME_PREFIX + volume, nodeId)
+        store.commit(Txn.builder().requireValue(VOLUME_PREFIX + volume, nodeId)
                 .delete(VOLUME_PREFIX + volume).build());
     }
 
     /** Marks a pending container to start as soon as it is placed (its start asked while it waits). */
     public void requestStart(ContainerRecord rec, boolean start) {
         synchronized (lock) {
-            ContainerRecord current = cluster.containers().exact(rec.swarmId()).orElse(rec);
+            ContainerRecord current = containers.exact(rec.swarmId()).orElse(rec);
             if (current.startRequested() != start) {
                 replace(current, current.withStartRequested(start));
             }
@@ -461,7 +472,7 @@ public final class Placer {
     /** Removes a pending container's record. True if it was still pending. */
     public boolean cancel(ContainerRecord rec) {
         synchronized (lock) {
-            ContainerRecord current = cluster.containers().exact(rec.swarmId()).orElse(null);
+            ContainerRecord current = containers.exact(rec.swarmId()).orElse(null);
             if (current == null || !current.isPending()) {
                 return false;
             }
@@ -511,7 +522,7 @@ public final class Placer {
      */
     private Map<String, List<ImageInfo>> imagesOn(List<NodeStatus> nodes) {
         Map<String, List<ImageInfo>> out = new HashMap<>();
-        for (var r : cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(), "/images/json"))) {
+        for (var r : fanOut.call(nodes, n -> engines.get(n.record().address(), "/images/json"))) {
             if (r.ok() && r.value().ok()) {
                 out.put(r.node().id(), images(r.value().json()));
             }
@@ -535,7 +546,7 @@ public final class Placer {
     /** Each node's fresh {@code GET /info} (nodes that do not answer keep their heartbeat's). */
     private Map<String, JsonNode> infoOf(List<NodeStatus> nodes) {
         Map<String, JsonNode> out = new HashMap<>();
-        for (var r : cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(), "/info"))) {
+        for (var r : fanOut.call(nodes, n -> engines.get(n.record().address(), "/info"))) {
             if (r.ok() && r.value().ok()) {
                 out.put(r.node().id(), r.value().json());
             }
@@ -550,13 +561,13 @@ public final class Placer {
 
     private ClusterSnapshot snapshot(EngineFacts facts) {
         Map<String, List<ContainerRecord>> byNode = new HashMap<>();
-        for (ContainerRecord rec : cluster.containers().all()) {
+        for (ContainerRecord rec : containers.all()) {
             if (!rec.isPending()) {
                 byNode.computeIfAbsent(rec.nodeId(), k -> new ArrayList<>()).add(rec);
             }
         }
         List<NodeInfo> nodes = new ArrayList<>();
-        for (NodeStatus n : cluster.dispatcher().nodes()) {
+        for (NodeStatus n : dispatcher.nodes()) {
             nodes.add(nodeInfo(n, facts.info().getOrDefault(n.id(), n.engineInfo()),
                     byNode.getOrDefault(n.id(), List.of()), facts.images().getOrDefault(n.id(), List.of())));
         }
@@ -621,8 +632,8 @@ public final class Placer {
     }
 
     private Set<String> nodesWithImage(List<NodeStatus> nodes, String image) {
-        var results = cluster.fanOut(nodes,
-                n -> cluster.engines().get(n.record().address(), "/images/" + Cluster.encode(image) + "/json"));
+        var results = fanOut.call(nodes,
+                n -> engines.get(n.record().address(), "/images/" + FanOut.encode(image) + "/json"));
         Set<String> ids = new HashSet<>();
         for (var r : results) {
             if (r.ok() && r.value().ok()) {
@@ -633,14 +644,14 @@ public final class Placer {
     }
 
     private boolean replace(ContainerRecord current, ContainerRecord next) {
-        return cluster.store().commit(Txn.builder()
+        return store.commit(Txn.builder()
                 .requireValue(current.key(), ClusterStore.toJson(current))
                 .put(next.key(), ClusterStore.toJson(next))
                 .build()).isEmpty();
     }
 
     private void forget(ContainerRecord rec) {
-        cluster.store().commit(Txn.builder()
+        store.commit(Txn.builder()
                 .delete(rec.key())
                 .delete(ContainerRecord.nameKey(rec.name()))
                 .build());

@@ -204,6 +204,15 @@ public final class ClusterStore implements Closeable {
         listeners.add(listener);
     }
 
+    /** A value written as JSON bytes (a request body for an engine). */
+    public static byte[] jsonBytes(Object value) {
+        try {
+            return JSON.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static String toJson(Object value) {
         try {
             return JSON.writeValueAsString(value);

@@ -180,7 +180,7 @@ class CertificateLifecycleTest {
         try (Agent agent = Agent.start(config(dir.resolve("agent"), token()))) {
             awaitHealthy(agent.node().nodeId());
             assertThatThrownBy(() -> new EngineClient(otherNode.sslContext()).get(agent.advertised().toString(), "/info"))
-                    .isInstanceOf(dev.shoal.manager.api.DockerException.class);
+                    .isInstanceOf(dev.shoal.manager.errors.DockerException.class);
         }
     }
 

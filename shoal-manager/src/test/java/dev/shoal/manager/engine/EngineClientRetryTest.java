@@ -3,7 +3,7 @@ package dev.shoal.manager.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.errors.DockerException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,11 @@
 package dev.shoal.manager.api.images;
 
+import dev.shoal.manager.engine.FanOut;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.shoal.manager.Cluster;
-import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.api.Cluster;
+import dev.shoal.manager.errors.DockerException;
 import dev.shoal.manager.api.Exchange;
 import dev.shoal.manager.api.Merged;
 import dev.shoal.manager.api.NodeFilter;
@@ -141,7 +142,7 @@ public final class ImagesApi {
     }
 
     /** The healthy nodes that hold {@code name}, each with its inspect answer. */
-    private List<Cluster.NodeResult<EngineClient.Reply>> holders(String name) {
+    private List<FanOut.NodeResult<EngineClient.Reply>> holders(String name) {
         return cluster.fanOut(cluster.dispatcher().healthyNodes(),
                         n -> cluster.engines().get(n.record().address(), "/images/" + Cluster.encode(name) + "/json"))
                 .stream().filter(r -> r.ok() && r.value().ok()).toList();
@@ -190,7 +191,7 @@ public final class ImagesApi {
         }
         Map<String, List<NodeStatus>> holding = new LinkedHashMap<>();
         for (String name : names) {
-            var h = holders(name).stream().map(Cluster.NodeResult::node).toList();
+            var h = holders(name).stream().map(FanOut.NodeResult::node).toList();
             if (h.isEmpty()) {
                 throw DockerException.noSuchImage(name);
             }
@@ -362,7 +363,7 @@ public final class ImagesApi {
             throw DockerException.noSuchImage(name);
         }
         String q = ex.queryString();
-        var results = cluster.fanOut(holders.stream().map(Cluster.NodeResult::node).toList(),
+        var results = cluster.fanOut(holders.stream().map(FanOut.NodeResult::node).toList(),
                 n -> cluster.engines().delete(n.record().address(), "/images/" + Cluster.encode(name) + q));
         ArrayNode merged = ClusterStore.JSON.createArrayNode();
         Set<String> seen = new LinkedHashSet<>();
@@ -388,7 +389,7 @@ public final class ImagesApi {
             throw DockerException.noSuchImage(name);
         }
         String q = ex.queryString();
-        var results = cluster.fanOut(holders.stream().map(Cluster.NodeResult::node).toList(),
+        var results = cluster.fanOut(holders.stream().map(FanOut.NodeResult::node).toList(),
                 n -> cluster.engines().post(n.record().address(), "/images/" + Cluster.encode(name) + "/tag" + q, null));
         for (var r : results) {
             if (!r.ok()) {
@@ -474,11 +475,11 @@ public final class ImagesApi {
      * it, with the engine's status and {@code {"message": …}} (the message once when every node gave the same one,
      * else each node's), not as a 200 stream (docker-java reads that as a pull that streamed no status).
      */
-    private static void refuseIfAllRefused(List<Cluster.NodeResult<EngineClient.Reply>> results) {
+    private static void refuseIfAllRefused(List<FanOut.NodeResult<EngineClient.Reply>> results) {
         if (results.isEmpty() || results.stream().anyMatch(r -> r.ok() && r.value().ok())) {
             return;
         }
-        var answered = results.stream().filter(Cluster.NodeResult::ok).toList();
+        var answered = results.stream().filter(FanOut.NodeResult::ok).toList();
         int status = answered.isEmpty() ? 500 : answered.get(0).value().status();
         Set<String> messages = new LinkedHashSet<>();
         answered.forEach(r -> messages.add(r.value().message()));
@@ -497,7 +498,7 @@ public final class ImagesApi {
     }
 
     /** "node: why" when the node failed to answer or answered with an error; null when it answered well. */
-    private static String failure(Cluster.NodeResult<EngineClient.Reply> r) {
+    private static String failure(FanOut.NodeResult<EngineClient.Reply> r) {
         if (!r.ok()) {
             return r.node().name() + ": " + r.error().getMessage();
         }

@@ -3,14 +3,16 @@ package dev.shoal.manager.api.networks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.shoal.manager.Cluster;
-import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.api.Cluster;
+import dev.shoal.manager.errors.DockerException;
 import dev.shoal.manager.api.Exchange;
 import dev.shoal.manager.api.JsonBody;
 import dev.shoal.manager.api.ListFilters;
 import dev.shoal.manager.api.NodeScoped;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
+import dev.shoal.manager.engine.FanOut;
+import dev.shoal.manager.networks.ClusterNetworks;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.NetworkRecord;
 import dev.shoal.manager.state.Txn;
@@ -40,7 +42,7 @@ public final class NetworksApi {
     private static final Set<String> LOCAL_DRIVERS = Set.of("bridge", "macvlan", "ipvlan");
 
     /** Held while copies are made or removed, by the API and by {@code NetworkSync}. */
-    public static final Object LOCK = new Object();
+    public static final Object LOCK = ClusterNetworks.LOCK;
 
     private final Cluster cluster;
 
@@ -50,7 +52,7 @@ public final class NetworksApi {
 
     /** The cluster networks, by ID. */
     public static List<NetworkRecord> records(Cluster cluster) {
-        return cluster.store().readAll(NetworkRecord.PREFIX, NetworkRecord.class);
+        return cluster.networks().records();
     }
 
     /**
@@ -186,7 +188,7 @@ public final class NetworksApi {
 
     /** Creates the record's copy on one node. */
     public EngineClient.Reply createOn(NodeStatus node, NetworkRecord rec) {
-        return cluster.engines().post(node.record().address(), "/networks/create", JsonBody.bytes(rec.spec()));
+        return cluster.networks().createOn(node, rec);
     }
 
     /** The nodes whose engine has a network with this exact name. */
@@ -194,7 +196,7 @@ public final class NetworksApi {
         return cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
                         "/networks/" + Cluster.encode(name)))
                 .stream().filter(r -> r.ok() && r.value().ok() && r.value().json().path("Name").asText().equals(name))
-                .map(Cluster.NodeResult::node).toList();
+                .map(FanOut.NodeResult::node).toList();
     }
 
     // ---- list, inspect ----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 package dev.shoal.manager.api.nodes;
 
-import dev.shoal.manager.Cluster;
-import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.api.Cluster;
+import dev.shoal.manager.errors.DockerException;
 import dev.shoal.manager.api.Exchange;
 import dev.shoal.manager.dispatcher.Dispatcher;
 import dev.shoal.manager.dispatcher.NodeStatus;

@@ -1,4 +1,4 @@
-package dev.shoal.manager.proxy;
+package dev.shoal.manager.api.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

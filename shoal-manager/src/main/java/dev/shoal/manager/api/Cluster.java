@@ -1,25 +1,21 @@
-package dev.shoal.manager;
+package dev.shoal.manager.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.shoal.manager.api.DockerException;
+import dev.shoal.manager.errors.DockerException;
 import dev.shoal.manager.dispatcher.Dispatcher;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
-import dev.shoal.manager.proxy.EngineProxy;
+import dev.shoal.manager.engine.FanOut;
+import dev.shoal.manager.api.proxy.EngineProxy;
+import dev.shoal.manager.networks.ClusterNetworks;
 import dev.shoal.manager.scheduler.Placer;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerIndex;
 import dev.shoal.manager.state.ContainerRecord;
 import dev.shoal.manager.state.Txn;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 
 /** The manager's view of the cluster that API routes work with: nodes, records, and calls to engines. */
@@ -29,21 +25,27 @@ public final class Cluster {
     private final ContainerIndex containers;
     private final EngineClient engines;
     private final EngineProxy proxy;
-    private final ManagerConfig config;
     private final Placer placer;
+    private final ClusterNetworks networks;
     private static final String ID_KEY = "cluster/id";
     private static final java.time.Duration CREATE_WAIT = java.time.Duration.ofSeconds(10);
-    private final ExecutorService fanout = Executors.newVirtualThreadPerTaskExecutor();
+    private final FanOut fanOut;
 
-    public Cluster(ManagerConfig config, ClusterStore store, Dispatcher dispatcher, ContainerIndex containers,
-                   EngineClient engines, EngineProxy proxy) {
-        this.config = config;
+    public Cluster(ClusterStore store, Dispatcher dispatcher, ContainerIndex containers,
+                   EngineClient engines, FanOut fanOut, EngineProxy proxy, Placer placer,
+                   ClusterNetworks networks) {
         this.store = store;
         this.dispatcher = dispatcher;
         this.containers = containers;
         this.engines = engines;
         this.proxy = proxy;
-        this.placer = new Placer(this, config.strategy(), config.whenUnschedulable(), config.cpuSharesAsCores());
+        this.fanOut = fanOut;
+        this.placer = placer;
+        this.networks = networks;
+    }
+
+    public ClusterNetworks networks() {
+        return networks;
     }
 
     public Placer placer() {
@@ -56,10 +58,6 @@ public final class Cluster {
             store.commit(Txn.builder().requireAbsent(ID_KEY).put(ID_KEY, java.util.UUID.randomUUID().toString()).build());
             return store.get(ID_KEY).orElseThrow();
         });
-    }
-
-    public ManagerConfig config() {
-        return config;
     }
 
     public ClusterStore store() {
@@ -92,37 +90,13 @@ public final class Cluster {
                 .filter(n -> n.healthy() || dispatcher.beating(n.record().address())).toList();
     }
 
-    /** One node's answer in a fan-out: a value, or the reason the node gave none. */
-    public record NodeResult<T>(NodeStatus node, T value, RuntimeException error) {
-        public boolean ok() {
-            return error == null;
-        }
+    /** Calls {@code call} on every given node at once and waits for all (see {@link FanOut#call}). */
+    public <T> List<FanOut.NodeResult<T>> fanOut(List<NodeStatus> nodes, Function<NodeStatus, T> call) {
+        return fanOut.call(nodes, call);
     }
 
-    /**
-     * Calls {@code call} on every given node at once and waits for all. A node that falls silent while it is asked
-     * does not hold the others: its {@link EngineClient} call gives up then (see {@link EngineClient#giveUpWhen}).
-     */
-    public <T> List<NodeResult<T>> fanOut(List<NodeStatus> nodes, Function<NodeStatus, T> call) {
-        List<Future<T>> futures = new ArrayList<>();
-        for (NodeStatus n : nodes) {
-            futures.add(fanout.submit(() -> call.apply(n)));
-        }
-        List<NodeResult<T>> results = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            try {
-                results.add(new NodeResult<>(nodes.get(i), futures.get(i).get(), null));
-            } catch (java.util.concurrent.ExecutionException e) {
-                RuntimeException cause = e.getCause() instanceof RuntimeException re ? re
-                        : new RuntimeException(e.getCause());
-                results.add(new NodeResult<>(nodes.get(i), null, cause));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                futures.forEach(f -> f.cancel(true));
-                throw new DockerException(503, "interrupted");
-            }
-        }
-        return results;
+    public FanOut fanOutHelper() {
+        return fanOut;
     }
 
     /** Where a container lives: its node and the engine's ID for it (plus its inspect JSON when fetched). */
@@ -161,9 +135,9 @@ public final class Cluster {
             }
         }
         List<NodeStatus> nodes = dispatcher.healthyNodes();
-        List<NodeResult<EngineClient.Reply>> found = fanOut(nodes,
+        List<FanOut.NodeResult<EngineClient.Reply>> found = fanOut(nodes,
                 n -> engines.get(n.record().address(), "/containers/" + encode(ref) + "/json"));
-        List<NodeResult<EngineClient.Reply>> hits = found.stream().filter(r -> r.ok() && r.value().ok()).toList();
+        List<FanOut.NodeResult<EngineClient.Reply>> hits = found.stream().filter(r -> r.ok() && r.value().ok()).toList();
         if (hits.size() == 1) {
             JsonNode json = hits.get(0).value().json();
             String id = json.path("Id").asText();
@@ -210,6 +184,6 @@ public final class Cluster {
     }
 
     public static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+        return FanOut.encode(s);
     }
 }

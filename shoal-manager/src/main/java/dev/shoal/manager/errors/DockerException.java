@@ -1,4 +1,4 @@
-package dev.shoal.manager.api;
+package dev.shoal.manager.errors;
 
 /** An error answered to the client as the engine would: an HTTP status and {"message": …}. */
 public final class DockerException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.shoal.manager.proxy;
+package dev.shoal.manager.api.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

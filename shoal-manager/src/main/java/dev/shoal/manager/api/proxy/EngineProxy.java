@@ -1,4 +1,4 @@
-package dev.shoal.manager.proxy;
+package dev.shoal.manager.api.proxy;
 
 import dev.shoal.manager.api.Exchange;
 import dev.shoal.manager.engine.EngineClient;

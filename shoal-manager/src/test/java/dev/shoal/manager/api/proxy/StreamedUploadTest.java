@@ -1,4 +1,4 @@
-package dev.shoal.manager.proxy;
+package dev.shoal.manager.api.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
