@@ -82,6 +82,7 @@ public final class Manager implements Closeable {
         Cluster cluster = new Cluster(store, dispatcher, containers, engines, fanOut, proxy, placer, networks);
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));
         ClusterLoops clusterLoops = new ClusterLoops(List.of(
+                new dev.shoal.manager.dispatcher.NodeHealthMonitor(store, dispatcher),
                 new Reconciler(store, containers, dispatcher, engines),
                 new PendingQueue(placer, store),
                 new NetworkSync(dispatcher, engines, networks)));

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The cluster as the scheduler sees it: nodes in a fixed order (by name, then id; the order breaks final ties),
@@ -68,6 +69,8 @@ public final class ClusterSnapshot {
     private final Map<String, Integer> nodeOfContainer = new HashMap<>();
     private final Map<String, String> idOfName = new HashMap<>();
     private final Map<String, long[]> portBits = new HashMap<>();
+    /** Each node's host ports bound by work not in {@code known} ({@link NodeInfo#usedPorts}). */
+    private final List<Set<String>> fixedPorts = new ArrayList<>();
 
     private ClusterSnapshot(List<NodeInfo> sorted) {
         n = sorted.size();
@@ -120,6 +123,7 @@ public final class ClusterSnapshot {
                 schedulable[i >>> 6] |= 1L << i;
             }
             known.add(new ArrayList<>());
+            fixedPorts.add(node.usedPorts());
             for (String port : node.usedPorts()) {
                 portBits.computeIfAbsent(port, k -> new long[words])[i >>> 6] |= 1L << i;
             }
@@ -488,12 +492,24 @@ public final class ClusterSnapshot {
         }
         for (PortBinding p : c.ports()) {
             long[] bits = p.random() ? null : portBits.get(p.key());
-            if (bits != null) {
+            // the port stays bound while anything else on the node holds it (a snapshot may hold two that do)
+            if (bits != null && !fixedPorts.get(node).contains(p.key()) && !bindsOn(node, p.key())) {
                 bits[node >>> 6] &= ~(1L << node);
             }
         }
         release(node, c.memory(), c.nanoCpus());
         return true;
+    }
+
+    private boolean bindsOn(int node, String portKey) {
+        for (ContainerInfo other : known.get(node)) {
+            for (PortBinding q : other.ports()) {
+                if (!q.random() && q.key().equals(portKey)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     // ---- bitset helpers ----

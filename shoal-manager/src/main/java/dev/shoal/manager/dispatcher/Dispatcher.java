@@ -64,6 +64,8 @@ public final class Dispatcher implements Closeable {
      * @param security the cluster CA: the port serves HTTPS, issues node certificates and takes heartbeats only
      *                 with a node's certificate; null serves plain HTTP (--insecure-cluster)
      */
+    private final List<Runnable> factsListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     public Dispatcher(ClusterStore store, ClusterSecurity security) {
         this.store = store;
         this.security = security;
@@ -376,9 +378,44 @@ public final class Dispatcher implements Closeable {
             info = null;
         }
         long now = System.nanoTime();
-        reports.put(id, new Report(info, version, engineError, now, Instant.now()));
+        Report next = new Report(info, version, engineError, now, Instant.now());
+        reports.put(id, next);
         lastBeatByAddress.put(address, now);
+        if (schedulingFactsChanged(previous, next, now)) {
+            factsListeners.forEach(Runnable::run);
+        }
         return null;
+    }
+
+    /** Engine facts the scheduler reads from a heartbeat (capacity, engine labels); the rest changes every beat. */
+    private static final List<String> SCHEDULING_FACTS = List.of("NCPU", "MemTotal", "Labels", "KernelVersion",
+            "OperatingSystem", "OSType", "Driver");
+
+    /**
+     * Whether a heartbeat changes what the scheduler knows of the node: its health (first report, back after
+     * silence, an engine error appearing or clearing) or one of {@link #SCHEDULING_FACTS}.
+     */
+    static boolean schedulingFactsChanged(Report previous, Report next, long now) {
+        if (previous == null || now - previous.atNanos() >= DEAD_AFTER.toNanos()
+                || (previous.error() == null) != (next.error() == null)) {
+            return true;
+        }
+        JsonNode a = previous.info() == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : previous.info();
+        JsonNode b = next.info() == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : next.info();
+        for (String field : SCHEDULING_FACTS) {
+            if (!a.path(field).equals(b.path(field))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Called (on the heartbeat's thread) when a heartbeat changes what the scheduler knows of a node; the scheduler's
+     * kept snapshot is rebuilt on its next decision.
+     */
+    public void onFactsChanged(Runnable listener) {
+        factsListeners.add(listener);
     }
 
     static ObjectNode error(String message) {

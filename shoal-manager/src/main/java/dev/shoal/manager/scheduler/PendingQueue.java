@@ -1,6 +1,7 @@
 package dev.shoal.manager.scheduler;
 
 import dev.shoal.manager.state.ClusterStore;
+import dev.shoal.manager.state.StateEvent;
 import dev.shoal.manager.state.ContainerRecord;
 import dev.shoal.manager.state.NodeRecord;
 import dev.shoal.manager.state.Txn;
@@ -28,7 +29,7 @@ public final class PendingQueue implements dev.shoal.manager.loops.ClusterLoop {
 
     public PendingQueue(Placer placer, ClusterStore store) {
         this.placer = placer;
-        store.onApplied(this::onApplied);
+        store.onEvent(this::onEvent);
     }
 
     @Override
@@ -42,12 +43,10 @@ public final class PendingQueue implements dev.shoal.manager.loops.ClusterLoop {
         thread = Thread.ofVirtual().name("pending-queue").start(this::run);
     }
 
-    private void onApplied(Txn txn) {
-        for (Txn.Op op : txn.ops()) {
-            if (op.key().startsWith(ContainerRecord.PREFIX) || op.key().startsWith(NodeRecord.PREFIX)) {
-                wake.release();
-                return;
-            }
+    /** A record or node changed: something pending may fit now. */
+    private void onEvent(StateEvent event) {
+        if (!(event instanceof StateEvent.NetworkChanged)) {
+            wake.release();
         }
     }
 

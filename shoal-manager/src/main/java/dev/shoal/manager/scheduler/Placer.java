@@ -54,6 +54,7 @@ public final class Placer {
     private final Dispatcher dispatcher;
     private final EngineClient engines;
     private final FanOut fanOut;
+    private final SchedulerView view;
     private final Scheduler scheduler;
     private final WhenUnschedulable whenUnschedulable;
     private final boolean cpuSharesAsCores;
@@ -66,6 +67,9 @@ public final class Placer {
         this.dispatcher = dispatcher;
         this.engines = fanOut.engines();
         this.fanOut = fanOut;
+        this.view = new SchedulerView(() -> snapshot(EngineFacts.NONE));
+        store.onEvent(view::onEvent);
+        dispatcher.onFactsChanged(view::invalidate);
         this.scheduler = new Scheduler(strategy(strategy));
         this.whenUnschedulable = whenUnschedulable;
         this.cpuSharesAsCores = cpuSharesAsCores;
@@ -122,7 +126,7 @@ public final class Placer {
         ContainerRecord record;
         Placement decision;
         synchronized (lock) {
-            decision = scheduler.place(snapshot(facts), reservedVolumes(r, fresh));
+            decision = place(facts, reservedVolumes(r, fresh));
             String finalName = name != null ? name : freshName.get();
             if (decision instanceof Placement.Unschedulable u) {
                 if (failFast || whenUnschedulable == WhenUnschedulable.FAIL) {
@@ -200,8 +204,7 @@ public final class Placer {
      * started if a start was asked while it waited. Returns how many were placed.
      */
     public int placePending() {
-        List<ContainerRecord> pending = containers.all().stream()
-                .filter(ContainerRecord::isPending)
+        List<ContainerRecord> pending = containers.pending().stream()
                 .sorted(java.util.Comparator.comparingLong(ContainerRecord::createdAtMillis))
                 .toList();
         if (pending.isEmpty()) {
@@ -241,7 +244,7 @@ public final class Placer {
             if (current == null || !current.isPending()) {
                 return false; // removed or placed meanwhile
             }
-            Placement decision = scheduler.place(snapshot(facts), reservedVolumes(r, fresh));
+            Placement decision = place(facts, reservedVolumes(r, fresh));
             if (decision instanceof Placement.Unschedulable u) {
                 if (!u.message().equals(current.pendingReason())) {
                     replace(current, current.withPendingReason(u.message()));
@@ -311,23 +314,11 @@ public final class Placer {
             before = containers.exact(rec.swarmId()).orElse(rec);
             long mem = memory > 0 ? memory : before.memoryBytes();
             long cpu = nanoCpus > 0 ? nanoCpus : before.nanoCpus();
-            ClusterSnapshot s = snapshot();
-            int node = s.indexOf(before.nodeId());
-            if (node >= 0) {
-                // compared as "what is left", never as a sum: a request near Long.MAX_VALUE cannot wrap around
-                long otherMem = Math.max(0, s.reservedMemory(node) - before.memoryBytes());
-                long otherCpu = Math.max(0, s.reservedNanoCpus(node) - before.nanoCpus());
-                if (mem > before.memoryBytes() && mem > s.totalMemory(node) - otherMem) {
-                    throw DockerException.conflict("insufficient memory on " + s.name(node) + " to reserve "
-                            + mem + " bytes for " + before.name() + ": " + otherMem + " of " + s.totalMemory(node)
-                            + " bytes are reserved by other containers");
-                }
-                if (cpu > before.nanoCpus() && cpu > s.totalNanoCpus(node) - otherCpu) {
-                    throw DockerException.conflict("insufficient CPU on " + s.name(node) + " to reserve "
-                            + cpu / 1e9 + " CPUs for " + before.name() + ": " + otherCpu / 1e9 + " of "
-                            + s.totalNanoCpus(node) / 1e9 + " are reserved by other containers");
-                }
-            }
+            ContainerRecord was = before;
+            view.read(s -> {
+                checkRoom(s, was, mem, cpu);
+                return null;
+            });
             after = before.withReservation(mem, cpu);
             if (!after.equals(before) && !replace(before, after)) {
                 throw DockerException.conflict("container " + before.name() + " changed meanwhile; try again");
@@ -340,6 +331,27 @@ public final class Placer {
             }
         }
         return reply;
+    }
+
+    /** Refuses (409) a new reservation the container's node cannot hold beside the others there. */
+    private static void checkRoom(ClusterSnapshot s, ContainerRecord rec, long mem, long cpu) {
+        int node = s.indexOf(rec.nodeId());
+        if (node < 0) {
+            return;
+        }
+        // compared as "what is left", never as a sum: a request near Long.MAX_VALUE cannot wrap around
+        long otherMem = Math.max(0, s.reservedMemory(node) - rec.memoryBytes());
+        long otherCpu = Math.max(0, s.reservedNanoCpus(node) - rec.nanoCpus());
+        if (mem > rec.memoryBytes() && mem > s.totalMemory(node) - otherMem) {
+            throw DockerException.conflict("insufficient memory on " + s.name(node) + " to reserve "
+                    + mem + " bytes for " + rec.name() + ": " + otherMem + " of " + s.totalMemory(node)
+                    + " bytes are reserved by other containers");
+        }
+        if (cpu > rec.nanoCpus() && cpu > s.totalNanoCpus(node) - otherCpu) {
+            throw DockerException.conflict("insufficient CPU on " + s.name(node) + " to reserve "
+                    + cpu / 1e9 + " CPUs for " + rec.name() + ": " + otherCpu / 1e9 + " of "
+                    + s.totalNanoCpus(node) / 1e9 + " are reserved by other containers");
+        }
     }
 
     /** A reply that does not tell whether the engine made the container: the agent could not reach or hear it. */
@@ -378,7 +390,7 @@ public final class Placer {
     public Placement decide(Request r) {
         EngineFacts facts = engineFacts(r, dispatcher.healthyNodes());
         synchronized (lock) {
-            return scheduler.place(snapshot(facts), r);
+            return place(facts, r);
         }
     }
 
@@ -401,7 +413,7 @@ public final class Placer {
     }
 
     /** {@code volume/NAME} holds the node a new named volume was given, before any engine was asked to make it. */
-    public static final String VOLUME_PREFIX = "volume/";
+    public static final String VOLUME_PREFIX = dev.shoal.manager.state.StateEvent.VolumeChanged.KEY_PREFIX;
 
     /**
      * Under the lock: a volume no node holds yet but that another create already gave a node (its engine may not
@@ -440,7 +452,7 @@ public final class Placer {
     public Placement volumeNode(String volume, Request r) {
         synchronized (lock) {
             List<String> fresh = List.of(volume);
-            Placement p = scheduler.place(snapshot(), reservedVolumes(r, fresh));
+            Placement p = place(EngineFacts.NONE, reservedVolumes(r, fresh));
             if (p instanceof Placement.Placed placed) {
                 Txn.Builder txn = Txn.builder();
                 reserveVolumes(txn, fresh, placed.nodeId());
@@ -554,12 +566,24 @@ public final class Placer {
         return out;
     }
 
-    /** The snapshot a decision is made on: every node (unhealthy ones get nothing) and every placed record. */
-    public ClusterSnapshot snapshot() {
-        return snapshot(EngineFacts.NONE);
+    /**
+     * A decision on the kept snapshot ({@link SchedulerView}), or, when it needs facts fresh from the engines (images
+     * for an image affinity, {@code /info} of capped nodes), on a snapshot built with them.
+     */
+    private Placement place(EngineFacts facts, Request r) {
+        if (facts == EngineFacts.NONE) {
+            return view.read(s -> scheduler.place(s, r));
+        }
+        return scheduler.place(snapshot(facts), r);
     }
 
-    private ClusterSnapshot snapshot(EngineFacts facts) {
+    /** The kept snapshot, for tests: how many times it was built from scratch. */
+    public long snapshotRebuilds() {
+        return view.rebuilds();
+    }
+
+    /** The snapshot a decision is made on, built from scratch: every node (unhealthy ones get nothing) and every placed record. */
+    ClusterSnapshot snapshot(EngineFacts facts) {
         Map<String, List<ContainerRecord>> byNode = new HashMap<>();
         for (ContainerRecord rec : containers.all()) {
             if (!rec.isPending()) {
@@ -590,9 +614,7 @@ public final class Placer {
             if (rec.engineId() != null) {
                 created++;
             }
-            containers.add(new ContainerInfo(rec.engineId() != null ? rec.engineId() : rec.swarmId(), rec.name(),
-                    rec.image(), rec.labels(), rec.ports().stream().map(Placer::portBinding).toList(),
-                    rec.memoryBytes(), rec.nanoCpus()));
+            containers.add(containerInfo(rec));
         }
         Map<String, String> engineLabels = engineLabels(engineInfo);
         boolean capped = n.record().labels().containsKey(ClusterSnapshot.SLOTS_LABEL)
@@ -601,6 +623,13 @@ public final class Placer {
         return new NodeInfo(n.id(), n.name(), n.healthy() ? Health.HEALTHY : Health.DOWN,
                 n.record().labels(), engineLabels, engineInfo.path("NCPU").asInt(0) * 1_000_000_000L,
                 engineInfo.path("MemTotal").asLong(0), 0, 0, containers.size() + foreign, Set.of(), containers, images);
+    }
+
+    /** A placed record as the scheduler sees it: known by its engine ID once created, else by its swarm ID. */
+    static ContainerInfo containerInfo(ContainerRecord rec) {
+        return new ContainerInfo(rec.engineId() != null ? rec.engineId() : rec.swarmId(), rec.name(),
+                rec.image(), rec.labels(), rec.ports().stream().map(Placer::portBinding).toList(),
+                rec.memoryBytes(), rec.nanoCpus());
     }
 
     /** Engine facts and labels, as classic Swarm offered them to constraints. */

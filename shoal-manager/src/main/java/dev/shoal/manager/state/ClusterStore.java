@@ -49,12 +49,14 @@ public final class ClusterStore implements Closeable {
     private static final Map<String, Class<?>> RECORDS = Map.of(
             NodeRecord.PREFIX, NodeRecord.class,
             ContainerRecord.PREFIX, ContainerRecord.class,
-            NetworkRecord.PREFIX, NetworkRecord.class);
+            NetworkRecord.PREFIX, NetworkRecord.class,
+            NodeState.PREFIX, NodeState.class);
 
     private final RaftServer server;
     private final RaftClient client;
     private final KvStateMachine machine;
     private final List<Consumer<Txn>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<StateEvent>> eventListeners = new CopyOnWriteArrayList<>();
 
     private ClusterStore(RaftServer server, RaftClient client, KvStateMachine machine) {
         this.server = server;
@@ -81,15 +83,13 @@ public final class ClusterStore implements Closeable {
         GrpcConfigKeys.Server.setHost(props, bindHost);
         GrpcConfigKeys.Server.setPort(props, port);
         ClusterStore[] self = new ClusterStore[1];
-        KvStateMachine machine = new KvStateMachine(txn -> {
+        KvStateMachine machine = new KvStateMachine(applied -> {
             if (self[0] != null) {
-                for (Consumer<Txn> l : self[0].listeners) {
-                    try {
-                        l.accept(txn);
-                    } catch (RuntimeException e) {
-                        LOG.warn("state listener {} failed: {}", l, e.toString());
-                    }
-                }
+                self[0].tell(applied);
+            }
+        }, index -> {
+            if (self[0] != null) {
+                self[0].publish(List.of(new StateEvent.SnapshotInstalled(index)));
             }
         }, ClusterStore::refusal);
         RaftServer server = RaftServer.newBuilder()
@@ -126,6 +126,31 @@ public final class ClusterStore implements Closeable {
         throw new IOException("the Raft group elected no leader within 30 s");
     }
 
+    private void tell(KvStateMachine.Applied applied) {
+        for (Consumer<Txn> l : listeners) {
+            try {
+                l.accept(applied.txn());
+            } catch (RuntimeException e) {
+                LOG.warn("state listener {} failed: {}", l, e.toString());
+            }
+        }
+        if (!eventListeners.isEmpty()) {
+            publish(StateEvents.of(applied.index(), applied.changes()));
+        }
+    }
+
+    private void publish(List<StateEvent> events) {
+        for (Consumer<StateEvent> l : eventListeners) {
+            for (StateEvent event : events) {
+                try {
+                    l.accept(event);
+                } catch (RuntimeException e) {
+                    LOG.warn("state listener {} failed on {}: {}", l, event.getClass().getSimpleName(), e.toString());
+                }
+            }
+        }
+    }
+
     /** Why {@code txn} may not be committed (null when it may): bad keys, oversized values, records that do not read. */
     static String refusal(Txn txn) {
         if (txn.ops().isEmpty()) {
@@ -135,9 +160,13 @@ public final class ClusterStore implements Closeable {
             if (op.kind() == null || op.key() == null || op.key().isEmpty() || op.key().length() > MAX_KEY) {
                 return "an operation without a kind or a key of 1 to " + MAX_KEY + " characters";
             }
-            boolean needsValue = op.kind() == Txn.Kind.PUT || op.kind() == Txn.Kind.REQUIRE_VALUE;
+            boolean needsValue = op.kind() == Txn.Kind.PUT || op.kind() == Txn.Kind.REQUIRE_VALUE
+                    || op.kind() == Txn.Kind.REQUIRE_VERSION;
             if (needsValue && (op.value() == null || op.value().length() > MAX_VALUE)) {
                 return "key " + op.key() + " without a value of at most " + MAX_VALUE + " characters";
+            }
+            if (op.kind() == Txn.Kind.REQUIRE_VERSION && !op.value().matches("\\d{1,19}")) {
+                return "key " + op.key() + ": a version is a log index, not \"" + op.value() + "\"";
             }
             if (op.kind() == Txn.Kind.PUT) {
                 for (Map.Entry<String, Class<?>> r : RECORDS.entrySet()) {
@@ -202,6 +231,49 @@ public final class ClusterStore implements Closeable {
     /** Called after each applied transaction, on the state machine's thread. */
     public void onApplied(Consumer<Txn> listener) {
         listeners.add(listener);
+    }
+
+    /**
+     * Called with each typed change, on the state machine's thread, in log order, before the commit that made it
+     * returns to its caller (so a caller's own write is in every view when {@link #commit} returns).
+     */
+    public void onEvent(Consumer<StateEvent> listener) {
+        eventListeners.add(listener);
+    }
+
+    /** The key's version: the log index that last wrote it, 0 when absent (see {@link Txn.Builder#requireVersion}). */
+    public long version(String key) {
+        return machine.version(key);
+    }
+
+    /** A record with the version it was read at. */
+    public record Versioned<T>(T value, long version) { }
+
+    public <T> Optional<Versioned<T>> readVersioned(String key, Class<T> type) {
+        // value and version are read under the machine's lock-free maps: retry until both belong to one write
+        while (true) {
+            long before = machine.version(key);
+            String json = machine.entries().get(key);
+            if (json == null) {
+                return Optional.empty();
+            }
+            if (machine.version(key) == before) {
+                return Optional.of(new Versioned<>(fromJson(json, type), before));
+            }
+        }
+    }
+
+    /** Asks the Raft server to take a snapshot now (tests; the server also takes one every 20,000 entries). */
+    void takeSnapshot() throws IOException {
+        RaftClientReply reply = client.getSnapshotManagementApi().create(true, 30_000);
+        if (!reply.isSuccess()) {
+            throw new IOException("snapshot not taken: " + reply.getException());
+        }
+    }
+
+    /** Replaces the state from the latest snapshot, as a follower does when it installs one (tests). */
+    void reinstallLatestSnapshot() throws IOException {
+        machine.reinitialize();
     }
 
     /** A value written as JSON bytes (a request body for an engine). */

@@ -11,25 +11,34 @@ public final class ContainerIndex {
     private final Map<String, ContainerRecord> bySwarmId = new ConcurrentHashMap<>();
     private final Map<String, ContainerRecord> byName = new ConcurrentHashMap<>();
     private final Map<String, ContainerRecord> byEngineId = new ConcurrentHashMap<>();
+    /** The pending records (on no node yet), so a pass over them never walks every container. */
+    private final Map<String, ContainerRecord> pending = new ConcurrentHashMap<>();
+
+    private final ClusterStore store;
 
     public ContainerIndex(ClusterStore store) {
-        store.onApplied(this::apply);
+        this.store = store;
+        store.onEvent(this::apply);
+        load();
+    }
+
+    private synchronized void load() {
         for (var e : store.scan(ContainerRecord.PREFIX)) {
             add(ClusterStore.fromJson(e.getValue(), ContainerRecord.class));
         }
     }
 
-    private synchronized void apply(Txn txn) {
-        for (Txn.Op op : txn.ops()) {
-            if (!op.key().startsWith(ContainerRecord.PREFIX)) {
-                continue;
+    private synchronized void apply(StateEvent event) {
+        switch (event) {
+            case StateEvent.ContainerChanged c when c.after() != null -> replace(c.after());
+            case StateEvent.ContainerChanged c -> remove(c.before().swarmId());
+            case StateEvent.SnapshotInstalled s -> {
+                for (ContainerRecord r : List.copyOf(bySwarmId.values())) {
+                    remove(r.swarmId());
+                }
+                load();
             }
-            String swarmId = op.key().substring(ContainerRecord.PREFIX.length());
-            if (op.kind() == Txn.Kind.PUT) {
-                replace(ClusterStore.fromJson(op.value(), ContainerRecord.class));
-            } else if (op.kind() == Txn.Kind.DELETE) {
-                remove(swarmId);
-            }
+            default -> { }
         }
     }
 
@@ -39,6 +48,11 @@ public final class ContainerIndex {
      */
     private void replace(ContainerRecord r) {
         ContainerRecord old = bySwarmId.put(r.swarmId(), r);
+        if (r.isPending()) {
+            pending.put(r.swarmId(), r);
+        } else {
+            pending.remove(r.swarmId());
+        }
         if (r.name() != null) {
             byName.put(r.name(), r);
         }
@@ -61,6 +75,7 @@ public final class ContainerIndex {
 
     private void remove(String swarmId) {
         ContainerRecord old = bySwarmId.remove(swarmId);
+        pending.remove(swarmId);
         if (old != null) {
             if (old.name() != null) {
                 byName.remove(old.name(), old);
@@ -94,6 +109,11 @@ public final class ContainerIndex {
     /** Records whose swarm ID starts with {@code prefix}. */
     public List<ContainerRecord> bySwarmIdPrefix(String prefix) {
         return bySwarmId.values().stream().filter(r -> r.swarmId().startsWith(prefix)).toList();
+    }
+
+    /** The records no node holds yet. */
+    public Collection<ContainerRecord> pending() {
+        return List.copyOf(pending.values());
     }
 
     public Collection<ContainerRecord> all() {

@@ -11,8 +11,9 @@ import java.util.TreeMap;
  * A container created through the manager. {@code swarmId} is the cluster-wide ID (also in the label
  * {@code com.docker.swarm.id}); {@code engineId} is set once the node's engine has created it.
  *
- * <p>Three states: <b>pending</b> ({@code nodeId == null}: no node fits yet; {@code spec} holds the create body to
- * replay, {@code pendingReason} the scheduler's explanation, {@code startRequested} whether a start was asked);
+ * <p>{@code spec} is the desired container: the create body as the user sent it (with the swarm ID label), kept for
+ * the record's whole life so it can be made again. Three states: <b>pending</b> ({@code nodeId == null}: no node
+ * fits yet; the spec is replayed once one does, {@code pendingReason} the scheduler's explanation, {@code startRequested} whether a start was asked);
  * <b>placed</b> ({@code nodeId} set, {@code engineId} not yet: the engine is creating it); <b>created</b> (both set).
  * A placed or created record holds its node's reservation ({@code memoryBytes}, {@code nanoCpus}) and host ports.
  *
@@ -62,9 +63,10 @@ public record ContainerRecord(String swarmId, String name, String nodeId, String
         return NAME_PREFIX + name;
     }
 
+    /** Created by its engine: the spec stays (the desired container, to make again elsewhere if its node is lost). */
     public ContainerRecord withEngineId(String id) {
         return new ContainerRecord(swarmId, name, nodeId, id, image, memoryBytes, nanoCpus, createdAtMillis, labels,
-                ports, null, false, null);
+                ports, spec, false, null);
     }
 
     public ContainerRecord withName(String newName) {

@@ -34,18 +34,31 @@ final class KvStateMachine extends BaseStateMachine {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KvStateMachine.class);
 
+    private static final String FORMAT_FIELD = "format"; // no record key is a bare word
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final ConcurrentSkipListMap<String, String> data = new ConcurrentSkipListMap<>();
-    private final Consumer<Txn> onApplied;
+    /** Each key's version: the log index of the entry that last wrote it (a key never written has none). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> versions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Consumer<Applied> onApplied;
+    private final Consumer<Long> onInstalled;
     private final java.util.function.Function<Txn, String> validator;
 
+    /** One key's change in an applied entry: its value before and after (null when absent). */
+    record Change(String key, String before, String after) { }
+
+    /** An applied transaction, its log index and what it changed, in the order it wrote them. */
+    record Applied(Txn txn, long index, java.util.List<Change> changes) { }
+
     /**
-     * @param onApplied told of each applied transaction (its exceptions are caught: a listener never stops the log)
-     * @param validator why a transaction may not enter the log (null when it may): checked on the leader before it
-     *                  is appended, and again when applied (an entry written before a rule existed is skipped)
+     * @param onApplied   told of each applied transaction (its exceptions are caught: a listener never stops the log)
+     * @param onInstalled told, with its last index, when a snapshot replaced the whole state (a follower catching up)
+     * @param validator   why a transaction may not enter the log (null when it may): checked on the leader before it
+     *                    is appended, and again when applied (an entry written before a rule existed is skipped)
      */
-    KvStateMachine(Consumer<Txn> onApplied, java.util.function.Function<Txn, String> validator) {
+    KvStateMachine(Consumer<Applied> onApplied, Consumer<Long> onInstalled,
+                   java.util.function.Function<Txn, String> validator) {
         this.onApplied = onApplied;
+        this.onInstalled = onInstalled;
         this.validator = validator;
     }
 
@@ -70,6 +83,11 @@ final class KvStateMachine extends BaseStateMachine {
         return data;
     }
 
+    /** The key's version (0 when absent). */
+    long version(String key) {
+        return data.containsKey(key) ? versions.getOrDefault(key, 0L) : 0L;
+    }
+
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
@@ -80,6 +98,12 @@ final class KvStateMachine extends BaseStateMachine {
     @Override
     public void reinitialize() throws IOException {
         loadLatestSnapshot();
+        TermIndex last = getLastAppliedTermIndex();
+        try {
+            onInstalled.accept(last == null ? 0L : last.getIndex());
+        } catch (RuntimeException e) {
+            LOG.warn("a state listener failed on a snapshot install: {}", e.toString());
+        }
     }
 
     @Override
@@ -92,17 +116,18 @@ final class KvStateMachine extends BaseStateMachine {
         LogEntryProto entry = trx.getLogEntry();
         String result;
         Txn txn = null;
+        java.util.List<Change> changes = new java.util.ArrayList<>();
         try {
             txn = Txn.parse(entry.getStateMachineLogEntry().getLogData().toByteArray());
             String refusal = validator.apply(txn);
-            result = refusal != null ? "error:refused: " + refusal : apply(txn);
+            result = refusal != null ? "error:refused: " + refusal : apply(txn, entry.getIndex(), changes);
         } catch (RuntimeException | IOException e) {
             result = "error:" + e.getMessage();
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         if (txn != null && result.equals("ok")) {
             try {
-                onApplied.accept(txn);
+                onApplied.accept(new Applied(txn, entry.getIndex(), changes));
             } catch (RuntimeException e) {
                 // the state is applied; a view that cannot follow must not stop the log (nor its replay at start)
                 LOG.warn("a state listener failed on entry {}: {}", entry.getIndex(), e.toString());
@@ -111,8 +136,11 @@ final class KvStateMachine extends BaseStateMachine {
         return CompletableFuture.completedFuture(Message.valueOf(result));
     }
 
-    /** Checks every precondition first, then applies every write: all or nothing. */
-    private String apply(Txn txn) {
+    /**
+     * Checks every precondition first, then applies every write: all or nothing. Each written key's version becomes
+     * {@code index}; {@code changes} gets each write's before and after.
+     */
+    private String apply(Txn txn, long index, java.util.List<Change> changes) {
         for (Txn.Op op : txn.ops()) {
             if (op.kind() == Txn.Kind.REQUIRE_ABSENT && data.containsKey(op.key())) {
                 return "conflict:" + op.key();
@@ -120,11 +148,23 @@ final class KvStateMachine extends BaseStateMachine {
             if (op.kind() == Txn.Kind.REQUIRE_VALUE && !op.value().equals(data.get(op.key()))) {
                 return "conflict:" + op.key();
             }
+            if (op.kind() == Txn.Kind.REQUIRE_VERSION && version(op.key()) != Long.parseLong(op.value())) {
+                return "conflict:" + op.key();
+            }
         }
         for (Txn.Op op : txn.ops()) {
             switch (op.kind()) {
-                case PUT -> data.put(op.key(), op.value());
-                case DELETE -> data.remove(op.key());
+                case PUT -> {
+                    changes.add(new Change(op.key(), data.put(op.key(), op.value()), op.value()));
+                    versions.put(op.key(), index);
+                }
+                case DELETE -> {
+                    String before = data.remove(op.key());
+                    versions.remove(op.key());
+                    if (before != null) {
+                        changes.add(new Change(op.key(), before, null));
+                    }
+                }
                 default -> { }
             }
         }
@@ -138,9 +178,12 @@ final class KvStateMachine extends BaseStateMachine {
             return -1;
         }
         var file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        // format 2: each key's value and version; format 1 (a flat key → value object) still loads
         ObjectNode root = JSON.createObjectNode();
+        root.put(FORMAT_FIELD, 2);
+        ObjectNode entries = root.putObject("entries");
         for (Map.Entry<String, String> e : new TreeMap<>(data).entrySet()) {
-            root.put(e.getKey(), e.getValue());
+            entries.putObject(e.getKey()).put("value", e.getValue()).put("version", versions.getOrDefault(e.getKey(), 0L));
         }
         var tmp = file.toPath().resolveSibling(file.getName() + ".tmp");
         Files.write(tmp, JSON.writeValueAsBytes(root));
@@ -160,7 +203,19 @@ final class KvStateMachine extends BaseStateMachine {
         }
         JsonNode root = JSON.readTree(file.toFile());
         data.clear();
-        root.fields().forEachRemaining(e -> data.put(e.getKey(), e.getValue().asText()));
+        versions.clear();
+        long index = snapshot.getTermIndex().getIndex();
+        if (root.path(FORMAT_FIELD).asInt(1) == 2) {
+            root.path("entries").fields().forEachRemaining(e -> {
+                data.put(e.getKey(), e.getValue().path("value").asText());
+                versions.put(e.getKey(), e.getValue().path("version").asLong(index));
+            });
+        } else {
+            root.fields().forEachRemaining(e -> {
+                data.put(e.getKey(), e.getValue().asText());
+                versions.put(e.getKey(), index);
+            });
+        }
         setLastAppliedTermIndex(snapshot.getTermIndex());
     }
 }

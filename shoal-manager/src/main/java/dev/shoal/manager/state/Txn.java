@@ -10,7 +10,7 @@ import java.util.List;
 public record Txn(List<Op> ops) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public enum Kind { PUT, DELETE, REQUIRE_ABSENT, REQUIRE_VALUE }
+    public enum Kind { PUT, DELETE, REQUIRE_ABSENT, REQUIRE_VALUE, REQUIRE_VERSION }
 
     public record Op(Kind kind, String key, String value) { }
 
@@ -56,6 +56,15 @@ public record Txn(List<Op> ops) {
         /** The transaction fails with a conflict on {@code key} unless it holds exactly {@code json}. */
         public Builder requireValue(String key, String json) {
             ops.add(new Op(Kind.REQUIRE_VALUE, key, json));
+            return this;
+        }
+
+        /**
+         * The transaction fails with a conflict on {@code key} unless its version (the log index that last wrote it;
+         * 0 for an absent key) is {@code version}: compare-and-set on a record read with its version.
+         */
+        public Builder requireVersion(String key, long version) {
+            ops.add(new Op(Kind.REQUIRE_VERSION, key, Long.toString(version)));
             return this;
         }
 
