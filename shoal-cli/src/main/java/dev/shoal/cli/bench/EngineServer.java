@@ -29,34 +29,52 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The simulated nodes' engine ports: one wildcard listener whose connections are served by the node whose loopback
+ * The simulated nodes' engine ports: a few wildcard listeners whose connections are served by the node whose loopback
  * address they arrived at, with that node's certificate (the manager verifies it against the CA with the node's IP
- * as hostname, and must present its own certificate). One socket instead of one per node keeps the bench's file
+ * as hostname, and must present its own certificate). A few sockets instead of one per node keep the bench's file
  * descriptors within the limit at 5,000 nodes. {@code GET /events} answers its headers and stays open, as a quiet
  * engine's does.
  */
 final class EngineServer implements Closeable {
     private static final int MAX_BODY = 8 << 20;
     private final Map<String, SimulatedNode> byIp = new ConcurrentHashMap<>();
-    private Channel listener;
+    private final java.util.concurrent.atomic.LongAdder connections = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder broken = new java.util.concurrent.atomic.LongAdder();
+    private volatile String lastBreak;
+    private final java.util.List<Channel> listeners = new java.util.ArrayList<>();
 
     private EngineServer() { }
 
-    /** Listens on {@code 0.0.0.0:port} (0: any free port); only connections to a registered node's address are served. */
-    static EngineServer start(EventLoopGroup loops, int port) throws InterruptedException {
+    /**
+     * Listens on {@code listeners} free ports of {@code 0.0.0.0}; only connections to a registered node's address
+     * are served. Several ports because every node's connections queue at these sockets: the kernel caps each
+     * backlog (net.core.somaxconn), and a fan-out to 5,000 nodes opens 5,000 connections at once.
+     */
+    static EngineServer start(EventLoopGroup loops, int listeners) throws InterruptedException {
         EngineServer server = new EngineServer();
-        server.listener = new ServerBootstrap().group(loops).channel(Transport.tcpServerChannel())
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override protected void initChannel(Channel c) {
-                        server.serve(c);
-                    }
-                })
-                .bind(new InetSocketAddress("0.0.0.0", port)).sync().channel();
+        for (int i = 0; i < listeners; i++) {
+            server.listeners.add(new ServerBootstrap().group(loops).channel(Transport.tcpServerChannel())
+                    .option(io.netty.channel.ChannelOption.SO_BACKLOG, 65_535)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override protected void initChannel(Channel c) {
+                            server.serve(c);
+                        }
+                    })
+                    .bind(new InetSocketAddress("0.0.0.0", 0)).sync().channel());
+        }
         return server;
     }
 
-    int port() {
+    /** The port node {@code index} advertises (nodes are spread over the listeners). */
+    int portFor(int index) {
+        Channel listener = listeners.get(index % listeners.size());
         return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Connections the manager opened to the simulated engines, and how many of them ended in an error. */
+    String connectionStats() {
+        return connections.sum() + " engine connections (" + broken.sum() + " broken"
+                + (lastBreak == null ? "" : ", last: " + lastBreak) + ")";
     }
 
     void add(SimulatedNode node) {
@@ -70,12 +88,13 @@ final class EngineServer implements Closeable {
             c.close();
             return;
         }
+        connections.increment();
         c.pipeline().addLast(node.serverTls().newHandler(c.alloc()), new HttpServerCodec(),
                 new HttpObjectAggregator(MAX_BODY), new Handler(node.engine()));
     }
 
     /** Routes one request to the node's engine and writes its answer. */
-    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final SimulatedEngine engine;
 
         Handler(SimulatedEngine engine) {
@@ -120,11 +139,13 @@ final class EngineServer implements Closeable {
         }
 
         @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            broken.increment();
+            lastBreak = String.valueOf(cause);
             ctx.close(); // a connection the manager dropped mid-call
         }
     }
 
     @Override public void close() {
-        listener.close().syncUninterruptibly();
+        listeners.forEach(l -> l.close().syncUninterruptibly());
     }
 }

@@ -7,16 +7,22 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** Heartbeats answered and refused or lost, and the latencies of the most recent ones answered. */
 final class HeartbeatStats {
-    private static final int WINDOW = 1 << 16;
+    private final int window;
     private final LongAdder ok = new LongAdder();
     private final LongAdder failed = new LongAdder();
-    private final AtomicLongArray recent = new AtomicLongArray(WINDOW);
+    private final AtomicLongArray recent;
     private final AtomicInteger next = new AtomicInteger();
     private volatile String lastFailure;
 
+    /** Keeps the latencies of the last {@code window} answered heartbeats. */
+    HeartbeatStats(int window) {
+        this.window = window;
+        this.recent = new AtomicLongArray(window);
+    }
+
     void answered(long nanos) {
         ok.increment();
-        recent.set(Math.floorMod(next.getAndIncrement(), WINDOW), nanos);
+        recent.set(Math.floorMod(next.getAndIncrement(), window), nanos);
     }
 
     void failed(String why) {
@@ -38,7 +44,7 @@ final class HeartbeatStats {
 
     /** Percentile {@code p} of the recent answered heartbeats' latency, in milliseconds (NaN if none). */
     double recentMillis(double p) {
-        int n = Math.min(next.get(), WINDOW);
+        int n = Math.min(next.get(), window);
         long[] copy = new long[n];
         for (int i = 0; i < n; i++) {
             copy[i] = recent.get(i);

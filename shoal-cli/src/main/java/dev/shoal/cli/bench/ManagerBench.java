@@ -44,7 +44,7 @@ public final class ManagerBench {
         try (ManagerProcess manager = ManagerProcess.start(dir, ManagerProcess.split(options.managerJvmOptions()))) {
             manager.awaitReady(120_000);
             say("manager pid %d up (log %s)", manager.pid(), manager.log());
-            try (SimulatedCluster cluster = SimulatedCluster.start(2)) {
+            try (SimulatedCluster cluster = SimulatedCluster.start(2, options.nodes())) {
                 join(manager, cluster, ticker);
                 CreateLoad load = new CreateLoad(manager.socket(), options.concurrency());
                 var tick = every(ticker, 5, () -> String.format(Locale.ROOT, "created %,d/%,d; %s",
@@ -135,8 +135,8 @@ public final class ManagerBench {
             rss = "?";
         }
         String failure = hb.failed() > 0 && hb.lastFailure() != null ? " (last: " + hb.lastFailure() + ")" : "";
-        return String.format(Locale.ROOT, "heartbeats %,d ok %,d failed%s, p99 %.0f ms; manager RSS %s",
-                hb.ok(), hb.failed(), failure, hb.recentMillis(99), rss);
+        return String.format(Locale.ROOT, "heartbeats %,d ok %,d failed%s, p99 %.0f ms; %s; manager RSS %s",
+                hb.ok(), hb.failed(), failure, hb.recentMillis(99), cluster.engineConnections(), rss);
     }
 
     private java.util.concurrent.ScheduledFuture<?> every(ScheduledExecutorService ticker, int seconds,

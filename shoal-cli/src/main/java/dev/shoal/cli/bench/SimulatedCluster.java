@@ -24,22 +24,28 @@ import java.util.function.IntConsumer;
  */
 final class SimulatedCluster implements Closeable {
     private static final int ENROLLING_AT_ONCE = 8;
+    private static final int ENGINE_LISTENERS = 8;
 
     private final EventLoopGroup loops;
     private final EngineServer engines;
     private final List<SimulatedNode> nodes = new ArrayList<>();
     private final List<HeartbeatLink> links = new ArrayList<>();
-    private final HeartbeatStats heartbeats = new HeartbeatStats();
+    private final HeartbeatStats heartbeats;
 
-    private SimulatedCluster(EventLoopGroup loops, EngineServer engines) {
+    private SimulatedCluster(EventLoopGroup loops, EngineServer engines, HeartbeatStats heartbeats) {
         this.loops = loops;
         this.engines = engines;
+        this.heartbeats = heartbeats;
     }
 
-    /** Starts the engine port (no node served yet) on {@code threads} event loops. */
-    static SimulatedCluster start(int threads) throws InterruptedException {
+    /**
+     * Starts the engine port (no node served yet) on {@code threads} event loops; heartbeat latencies are kept for
+     * about the last two intervals of {@code expectedNodes}.
+     */
+    static SimulatedCluster start(int threads, int expectedNodes) throws InterruptedException {
         EventLoopGroup loops = Transport.newEventLoops(threads);
-        return new SimulatedCluster(loops, EngineServer.start(loops, 0));
+        return new SimulatedCluster(loops, EngineServer.start(loops, ENGINE_LISTENERS),
+                new HeartbeatStats(Math.max(1_000, 2 * expectedNodes)));
     }
 
     /**
@@ -52,7 +58,7 @@ final class SimulatedCluster implements Closeable {
         List<Future<?>> pending = new ArrayList<>();
         try (ExecutorService enrolling = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < count; i++) {
-                SimulatedNode node = new SimulatedNode(nodes.size(), engines.port());
+                SimulatedNode node = new SimulatedNode(nodes.size(), engines.portFor(nodes.size()));
                 nodes.add(node);
                 slots.acquire();
                 pending.add(enrolling.submit(() -> {
@@ -79,6 +85,10 @@ final class SimulatedCluster implements Closeable {
                 throw new IOException("a simulated node could not enrol: " + e.getCause().getMessage(), e.getCause());
             }
         }
+    }
+
+    String engineConnections() {
+        return engines.connectionStats();
     }
 
     List<SimulatedNode> nodes() {
