@@ -37,8 +37,8 @@ final class NodeCertificates {
             return new Leaf(null, "401 client certificate required");
         }
         try {
-            // the signature is checked once per TLS session: a kept-alive agent beats every 2 s on one session, and
-            // an ECDSA verification per beat was the dispatcher's largest cost at thousands of nodes
+            // the signature is checked once per TLS session (the handshake already checked the chain against the CA):
+            // a kept-alive agent beats every 2 s on one session, and 5,000 nodes make 2,500 ECDSA verifications a second
             if (!leaf.equals(session.getValue(CHECKED))) {
                 leaf.verify(security.ca().certificate().getPublicKey());
                 session.putValue(CHECKED, leaf);
