@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /** Benchmarks that print one result line each. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure Shoal.",
-        subcommands = {BenchCommand.Cli.class, BenchCommand.Transfer.class, BenchCommand.Scheduler.class})
+        subcommands = {BenchCommand.Cli.class, BenchCommand.Transfer.class, BenchCommand.Scheduler.class,
+                BenchCommand.Manager.class})
 final class BenchCommand implements Runnable {
     @Override public void run() {
         new picocli.CommandLine(this).usage(System.out);
@@ -40,6 +41,43 @@ final class BenchCommand implements Runnable {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+        }
+    }
+
+    /**
+     * The real manager (a child {@code shoal manage}) against simulated nodes in this process: creates through the
+     * API, then list, filtered list and info at the final count, and the manager's RSS.
+     */
+    @Command(name = "manager", mixinStandardHelpOptions = true,
+            description = "The real manager against simulated nodes: creates/s, list and info latency, RSS; one line.")
+    static final class Manager implements Callable<Integer> {
+        @Option(names = "--nodes", defaultValue = "50", description = "Simulated nodes (default: ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--containers", defaultValue = "2000",
+                description = "Containers to create through the API (default: ${DEFAULT-VALUE}).")
+        int containers;
+
+        @Option(names = "--concurrency", defaultValue = "32",
+                description = "Client connections creating at once (default: ${DEFAULT-VALUE}).")
+        int concurrency;
+
+        @Option(names = "--max-minutes", defaultValue = "20", description = "Stop creating after this long and"
+                + " measure at the count reached (default: ${DEFAULT-VALUE}).")
+        int maxMinutes;
+
+        @Option(names = "--manager-jvm-opts", defaultValue = "",
+                description = "Extra JVM options for the manager process (e.g. -Xmx1g).")
+        String managerJvmOpts;
+
+        @Option(names = "--keep", description = "Keep the temporary directory (manager data and log).")
+        boolean keep;
+
+        @Override public Integer call() throws Exception {
+            String line = new dev.shoal.cli.bench.ManagerBench(new dev.shoal.cli.bench.ManagerBench.Options(nodes,
+                    containers, concurrency, maxMinutes, managerJvmOpts, keep), System.err).run();
+            System.out.println(line);
+            return 0;
         }
     }
 

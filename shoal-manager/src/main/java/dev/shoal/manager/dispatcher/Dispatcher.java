@@ -52,6 +52,7 @@ public final class Dispatcher implements Closeable {
     private record Report(JsonNode info, JsonNode version, String error, long atNanos, Instant at) { }
 
     private final ClusterStore store;
+    private final NodeRecords records;
     private final ClusterSecurity security;
     private final Map<String, Report> reports = new ConcurrentHashMap<>();
     /** When each node address last sent a heartbeat (System.nanoTime): a cheap look-up for {@link #beating}. */
@@ -68,6 +69,7 @@ public final class Dispatcher implements Closeable {
 
     public Dispatcher(ClusterStore store, ClusterSecurity security) {
         this.store = store;
+        this.records = new NodeRecords(store);
         this.security = security;
     }
 
@@ -135,14 +137,18 @@ public final class Dispatcher implements Closeable {
     /** The ID of the node registered at {@code host:port}: the identity its certificate must carry. */
     public Optional<String> nodeIdAt(String host, int port) {
         String address = host + ":" + port;
-        return store.readAll(NodeRecord.PREFIX, NodeRecord.class).stream()
-                .filter(r -> r.address().equals(address)).map(NodeRecord::id).findFirst();
+        for (NodeRecord r : records.all()) {
+            if (r.address().equals(address)) {
+                return Optional.of(r.id());
+            }
+        }
+        return Optional.empty();
     }
 
     /** All known nodes with their health, ordered by name. */
     public List<NodeStatus> nodes() {
         long now = System.nanoTime();
-        return store.readAll(NodeRecord.PREFIX, NodeRecord.class).stream()
+        return records.all().stream()
                 .map(r -> status(r, reports.get(r.id()), now))
                 .sorted(Comparator.comparing(NodeStatus::name))
                 .toList();
@@ -153,7 +159,7 @@ public final class Dispatcher implements Closeable {
     }
 
     public Optional<NodeStatus> node(String id) {
-        return store.read(NodeRecord.PREFIX + id, NodeRecord.class)
+        return records.get(id)
                 .map(r -> status(r, reports.get(r.id()), System.nanoTime()));
     }
 

@@ -14,6 +14,9 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * address it reports is one that certificate names.
  */
 final class NodeCertificates {
+    /** The TLS session attribute holding the leaf certificate already checked against the CA in that session. */
+    private static final String CHECKED = "shoal.caChecked";
+
     private NodeCertificates() { }
 
     /** The caller's certificate, checked against the CA, or why there is none ("STATUS message"). */
@@ -24,8 +27,9 @@ final class NodeCertificates {
             return new Leaf(null, "401 client certificate required");
         }
         Certificate[] chain;
+        javax.net.ssl.SSLSession session = https.getSSLSession();
         try {
-            chain = https.getSSLSession().getPeerCertificates();
+            chain = session.getPeerCertificates();
         } catch (SSLPeerUnverifiedException e) {
             return new Leaf(null, "401 client certificate required");
         }
@@ -33,7 +37,12 @@ final class NodeCertificates {
             return new Leaf(null, "401 client certificate required");
         }
         try {
-            leaf.verify(security.ca().certificate().getPublicKey());
+            // the signature is checked once per TLS session (the handshake already checked the chain against the CA):
+            // a kept-alive agent beats every 2 s on one session, and 5,000 nodes make 2,500 ECDSA verifications a second
+            if (!leaf.equals(session.getValue(CHECKED))) {
+                leaf.verify(security.ca().certificate().getPublicKey());
+                session.putValue(CHECKED, leaf);
+            }
             leaf.checkValidity();
         } catch (GeneralSecurityException e) {
             return new Leaf(null, "403 client certificate is not from this cluster's CA");
