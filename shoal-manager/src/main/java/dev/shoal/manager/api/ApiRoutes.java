@@ -36,8 +36,10 @@ public final class ApiRoutes implements Router {
             "start|stop|restart|kill|pause|unpause|wait|attach|attach/ws|resize|top|logs|stats|changes|export|archive|update";
 
     private final List<Route> routes = new ArrayList<>();
+    private final Cluster cluster;
 
     public ApiRoutes(Cluster cluster) {
+        this.cluster = cluster;
         SystemApi system = new SystemApi(cluster);
         ContainersApi containers = new ContainersApi(cluster);
         ImagesApi images = new ImagesApi(cluster);
@@ -139,6 +141,12 @@ public final class ApiRoutes implements Router {
         routes.add(new Route(method, Pattern.compile(regex), handler, false));
     }
 
+    /** A pull, tag, removal, load, import, build or commit: which node holds which image may change. */
+    private static boolean changesImages(String method, String path) {
+        return !method.equals("GET") && !method.equals("HEAD")
+                && (path.startsWith("/images/") || path.equals("/build") || path.equals("/commit"));
+    }
+
     @Override
     public void handle(Exchange ex) throws Exception {
         String method = ex.method().name();
@@ -148,6 +156,9 @@ public final class ApiRoutes implements Router {
             }
             Matcher m = r.pattern().matcher(ex.path());
             if (m.matches()) {
+                if (changesImages(method, ex.path())) {
+                    cluster.placer().images().markAllStale();
+                }
                 r.handler().handle(ex, m);
                 return;
             }

@@ -55,6 +55,7 @@ public final class Placer {
     private final EngineClient engines;
     private final FanOut fanOut;
     private final SchedulerView view;
+    private final ImageIndex images;
     private final Scheduler scheduler;
     private final WhenUnschedulable whenUnschedulable;
     private final boolean cpuSharesAsCores;
@@ -68,7 +69,13 @@ public final class Placer {
         this.engines = fanOut.engines();
         this.fanOut = fanOut;
         this.view = new SchedulerView(() -> snapshot(EngineFacts.NONE));
+        this.images = new ImageIndex(engines, fanOut);
         store.onEvent(view::onEvent);
+        store.onEvent(e -> {
+            if (e instanceof dev.shoal.manager.state.StateEvent.NodeTransition t) {
+                images.forget(t.nodeId());
+            }
+        });
         dispatcher.onFactsChanged(view::invalidate);
         this.scheduler = new Scheduler(strategy(strategy));
         this.whenUnschedulable = whenUnschedulable;
@@ -661,15 +668,12 @@ public final class Placer {
     }
 
     private Set<String> nodesWithImage(List<NodeStatus> nodes, String image) {
-        var results = fanOut.call(nodes,
-                n -> engines.get(n.record().address(), "/images/" + FanOut.encode(image) + "/json"));
-        Set<String> ids = new HashSet<>();
-        for (var r : results) {
-            if (r.ok() && r.value().ok()) {
-                ids.add(r.node().id());
-            }
-        }
-        return ids;
+        return images.nodesWith(nodes, image);
+    }
+
+    /** Which node holds which image (the API marks it stale after image calls it passes on). */
+    public ImageIndex images() {
+        return images;
     }
 
     private boolean replace(ContainerRecord current, ContainerRecord next) {

@@ -1,0 +1,149 @@
+package dev.shoal.manager.scheduler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.shoal.manager.dispatcher.NodeStatus;
+import dev.shoal.manager.engine.EngineClient;
+import dev.shoal.manager.engine.FanOut;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which node holds which image, so a create does not ask every node. Each node's entry is its engine's
+ * {@code GET /images/json}, read once and then trusted while it is fresh: until the node's heartbeat reports another
+ * image count, an image call went through the manager ({@link #markAllStale}), the node returned, or a minute passed.
+ * A look-up asks only the nodes whose entry is stale (one list call each, which refreshes them); and when no node's
+ * entry holds the image, it asks every node for it by name as before, since a tag made on an engine directly changes
+ * no count — so the index can make a create skip a node for a moment, never refuse an image a node has.
+ */
+public final class ImageIndex {
+    static final long FRESH_NANOS = 60_000_000_000L;
+
+    /** One node's images as last read, with the heartbeat's image count then. */
+    private record Entry(List<Held> images, long imageCount, long readNanos) { }
+
+    /** One image: its ID, tags and digests, in the forms a reference is compared in. */
+    record Held(String id, Set<String> names, Set<String> digests) { }
+
+    private final Map<String, Entry> byNode = new ConcurrentHashMap<>();
+    private final EngineClient engines;
+    private final FanOut fanOut;
+
+    public ImageIndex(EngineClient engines, FanOut fanOut) {
+        this.engines = engines;
+        this.fanOut = fanOut;
+    }
+
+    /** An image was pulled, tagged, removed, loaded or built through the manager: every entry is read again. */
+    public void markAllStale() {
+        byNode.clear();
+    }
+
+    /** The node left or came back: its entry is read again. */
+    public void forget(String nodeId) {
+        byNode.remove(nodeId);
+    }
+
+    /** The IDs of the nodes among {@code nodes} that hold {@code ref} (name, name:tag, name@digest, ID or ID prefix). */
+    public Set<String> nodesWith(List<NodeStatus> nodes, String ref) {
+        long now = System.nanoTime();
+        List<NodeStatus> stale = new ArrayList<>();
+        Set<String> holding = new HashSet<>();
+        for (NodeStatus n : nodes) {
+            Entry e = byNode.get(n.id());
+            if (e == null || now - e.readNanos() > FRESH_NANOS || e.imageCount() != imageCount(n)) {
+                stale.add(n);
+            } else if (holds(e, ref)) {
+                holding.add(n.id());
+            }
+        }
+        if (!stale.isEmpty()) {
+            for (var r : fanOut.call(stale, n -> engines.get(n.record().address(), "/images/json"))) {
+                if (r.ok() && r.value().ok()) {
+                    Entry e = new Entry(read(r.value().json()), imageCount(r.node()), System.nanoTime());
+                    byNode.put(r.node().id(), e);
+                    if (holds(e, ref)) {
+                        holding.add(r.node().id());
+                    }
+                }
+            }
+        }
+        if (holding.isEmpty()) {
+            // a tag made on an engine directly is in no entry: the engines are asked by name
+            for (var r : fanOut.call(nodes, n -> engines.get(n.record().address(),
+                    "/images/" + FanOut.encode(ref) + "/json"))) {
+                if (r.ok() && r.value().ok()) {
+                    holding.add(r.node().id());
+                    byNode.remove(r.node().id());
+                }
+            }
+        }
+        return holding;
+    }
+
+    /** Whether the look-ups a create makes need the engines now (a test reads it). */
+    int entries() {
+        return byNode.size();
+    }
+
+    private static long imageCount(NodeStatus n) {
+        return n.engineInfo().path("Images").asLong(-1);
+    }
+
+    static List<Held> read(JsonNode list) {
+        List<Held> out = new ArrayList<>();
+        for (JsonNode image : list) {
+            Set<String> names = new HashSet<>();
+            image.path("RepoTags").forEach(t -> names.add(normalName(t.asText())));
+            Set<String> digests = new HashSet<>();
+            image.path("RepoDigests").forEach(d -> digests.add(normalName(d.asText())));
+            out.add(new Held(image.path("Id").asText(""), names, digests));
+        }
+        return out;
+    }
+
+    static boolean holds(Entry e, String ref) {
+        for (Held h : e.images()) {
+            if (matches(h, ref)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code ref} names the image as an engine would resolve it. */
+    static boolean matches(Held h, String ref) {
+        if (ref.contains("@")) {
+            return h.digests().contains(normalName(ref));
+        }
+        String hex = ref.startsWith("sha256:") ? ref.substring(7) : ref;
+        if (hex.matches("[0-9a-f]{12,64}") && h.id().startsWith("sha256:" + hex)) {
+            return true;
+        }
+        return h.names().contains(normalName(withTag(ref)));
+    }
+
+    /** {@code busybox} → {@code busybox:latest}; a name with a tag or digest stays. */
+    private static String withTag(String ref) {
+        int slash = ref.lastIndexOf('/');
+        return ref.indexOf(':', slash + 1) < 0 ? ref + ":latest" : ref;
+    }
+
+    /** {@code docker.io/library/busybox:1} and {@code busybox:1} are one name. */
+    static String normalName(String name) {
+        String n = name;
+        if (n.startsWith("docker.io/")) {
+            n = n.substring("docker.io/".length());
+        } else if (n.startsWith("index.docker.io/")) {
+            n = n.substring("index.docker.io/".length());
+        }
+        if (n.startsWith("library/")) {
+            n = n.substring("library/".length());
+        }
+        return n;
+    }
+}
