@@ -85,7 +85,7 @@ public final class Manager implements Closeable {
                 new dev.shoal.manager.dispatcher.NodeHealthMonitor(store, dispatcher),
                 new Reconciler(store, containers, dispatcher, engines),
                 new PendingQueue(placer, store),
-                new NetworkSync(dispatcher, engines, networks)));
+                new NetworkSync(store, dispatcher, engines, networks)));
         dispatcher.listen(config.clusterListen());
         if (security != null) {
             // a renewed manager certificate is presented on new connections: cluster port, calls and relays to nodes

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps every healthy node's copies of the cluster networks true to the records: a node that joined later (or was
  * down when a network was made) gets its copy; a copy whose network was removed while the node was away goes,
- * unless containers still use it.
+ * unless containers still use it. Each pass checks at most {@link #PER_PASS} nodes in turn (every node of a small
+ * cluster each pass; each of 5,000 nodes every 100 s), plus, first, every node that just came up or returned.
  */
 public final class NetworkSync implements dev.shoal.manager.loops.ClusterLoop {
     private static final Logger log = LoggerFactory.getLogger(NetworkSync.class);
@@ -28,13 +29,25 @@ public final class NetworkSync implements dev.shoal.manager.loops.ClusterLoop {
             + FanOut.encode("{\"label\":[\"" + NetworkRecord.LABEL + "\"]}");
 
     private static final long GRACE_MILLIS = 30_000;
+    /** Nodes checked in one pass (every 2 s) besides those that just came up: bounds the calls this loop makes. */
+    static final int PER_PASS = 100;
+
+    private final java.util.Set<String> cameUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private int cursor;
 
     private final Dispatcher dispatcher;
     private final EngineClient engines;
     private final ClusterNetworks networks;
     private ScheduledExecutorService timer;
 
-    public NetworkSync(Dispatcher dispatcher, EngineClient engines, ClusterNetworks networks) {
+    public NetworkSync(dev.shoal.manager.state.ClusterStore store, Dispatcher dispatcher, EngineClient engines,
+                       ClusterNetworks networks) {
+        store.onEvent(e -> {
+            if (e instanceof dev.shoal.manager.state.StateEvent.NodeTransition t
+                    && t.transition() != dev.shoal.manager.state.StateEvent.Transition.DOWN) {
+                cameUp.add(t.nodeId());
+            }
+        });
         this.dispatcher = dispatcher;
         this.engines = engines;
         this.networks = networks;
@@ -57,13 +70,32 @@ public final class NetworkSync implements dev.shoal.manager.loops.ClusterLoop {
             // one lock with the API's create and remove: never a second copy made while a create is under way
             synchronized (ClusterNetworks.LOCK) {
                 networks.records().forEach(r -> byId.put(r.id(), r));
-                for (NodeStatus node : dispatcher.healthyNodes()) {
+                for (NodeStatus node : due(dispatcher.healthyNodes())) {
                     sync(node, byId);
                 }
             }
         } catch (RuntimeException e) {
             log.warn("network sync pass failed: {}", e.toString());
         }
+    }
+
+    /** The nodes this pass checks: those that just came up, then the next {@link #PER_PASS} in turn. */
+    List<NodeStatus> due(List<NodeStatus> healthy) {
+        if (healthy.size() <= PER_PASS) {
+            cameUp.clear();
+            return healthy;
+        }
+        java.util.LinkedHashMap<String, NodeStatus> out = new java.util.LinkedHashMap<>();
+        for (NodeStatus n : healthy) {
+            if (cameUp.remove(n.id())) {
+                out.put(n.id(), n);
+            }
+        }
+        for (int i = 0; i < PER_PASS; i++) {
+            NodeStatus n = healthy.get(Math.floorMod(cursor++, healthy.size()));
+            out.putIfAbsent(n.id(), n);
+        }
+        return List.copyOf(out.values());
     }
 
     private void sync(NodeStatus node, Map<String, NetworkRecord> records) {
