@@ -58,7 +58,8 @@ final class Cluster {
 
     static List<String> managerArgs(List<String> options) {
         List<String> args = new ArrayList<>(List.of(MANAGER_MARKER, "--host", LabLayout.managerDockerHost(),
-                "--cluster-listen", LabLayout.clusterListen(), "--data-dir", LabLayout.MANAGER_DATA.toString()));
+                "--cluster-listen", LabLayout.clusterListen(), "--raft-port", Integer.toString(LabLayout.RAFT_PORT),
+                "--data-dir", LabLayout.MANAGER_DATA.toString()));
         args.addAll(options);
         return args;
     }

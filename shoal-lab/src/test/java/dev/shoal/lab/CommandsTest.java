@@ -27,8 +27,8 @@ class CommandsTest {
     @Test
     void agentAndManagerArguments() {
         assertThat(Cluster.managerArgs(List.of())).containsExactly("manage", "--host",
-                "unix:///run/shoal-lab/docker.sock", "--cluster-listen", "10.213.0.1:4245", "--data-dir",
-                "/var/lib/shoal-lab/manager");
+                "unix:///run/shoal-lab/docker.sock", "--cluster-listen", "10.213.0.1:4245", "--raft-port", "4246",
+                "--data-dir", "/var/lib/shoal-lab/manager");
         assertThat(Cluster.managerArgs(List.of("--strategy=binpack"))).endsWith("--strategy=binpack");
         assertThat(Cluster.agentArgs(node2)).containsExactly("join", "--manager", "10.213.0.1:4245", "--name", "node2",
                 "--docker", "unix:///run/shoal-lab/node2/docker.sock", "--advertise", "10.213.0.12:4243",
