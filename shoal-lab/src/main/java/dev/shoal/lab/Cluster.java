@@ -24,8 +24,20 @@ final class Cluster {
 
     private Cluster() {}
 
-    /** How to run this same program: the running java and the shaded jar this class was loaded from. */
-    record Launcher(String java, Path jar) {
+    /**
+     * How to run this same program: the running java and the shaded jar this class was loaded from, plus the extra
+     * JVM options of {@code SHOAL_JVM_OPTS} (split at white space, as ./shoal does), placed after the lab's own so
+     * they win (e.g. {@code -XX:NativeMemoryTracking=summary} to see where an agent's memory goes).
+     */
+    record Launcher(String java, Path jar, List<String> extraJvmOptions) {
+        Launcher(String java, Path jar) {
+            this(java, jar, List.of());
+        }
+
+        Launcher {
+            extraJvmOptions = List.copyOf(extraJvmOptions);
+        }
+
         static Launcher current() {
             String java = ProcessHandle.current().info().command()
                     .orElseThrow(() -> new Sh.Failed("cannot tell which java runs this JVM"));
@@ -39,13 +51,18 @@ final class Cluster {
                 throw new Sh.Failed("the lab starts the manager and agents from the shaded shoal.jar, but Shoal "
                         + "runs from " + jar + "; use ./shoal (or --no-manager)");
             }
-            return new Launcher(java, jar);
+            return new Launcher(java, jar, splitOptions(System.getenv("SHOAL_JVM_OPTS")));
+        }
+
+        static List<String> splitOptions(String text) {
+            return text == null || text.isBlank() ? List.of() : List.of(text.strip().split("\\s+"));
         }
 
         List<String> shoal(List<String> args) {
             List<String> cmd = new ArrayList<>();
             cmd.add(java);
             cmd.addAll(JVM_OPTS);
+            cmd.addAll(extraJvmOptions);
             cmd.addAll(List.of("-jar", jar.toString()));
             cmd.addAll(args);
             return cmd;
