@@ -15,6 +15,19 @@ import java.util.OptionalInt;
 final class Cluster {
     static final List<String> JVM_OPTS = List.of("--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow");
+    /**
+     * The JVM options {@code ./shoal join} runs an agent with (the launcher script holds the same list, CommandsTest
+     * checks they agree): a small serial-collected heap that gives memory back, a direct-memory cap above the relay's
+     * read-ahead budget (Netty's pool counts against it; unset it would be the heap's size), and freed native memory
+     * returned to the system every few seconds. See docs/performance.md, "Memory".
+     */
+    static final List<String> AGENT_JVM_OPTS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxDirectMemorySize=512m",
+            "-XX:TrimNativeHeapInterval=5000");
+    /** The JVM options of {@code ./shoal manage}, likewise. */
+    static final List<String> MANAGER_JVM_OPTS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx1g",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxDirectMemorySize=512m",
+            "-XX:TrimNativeHeapInterval=5000");
     static final String MANAGER_MARKER = "manage";
     static final String AGENT_MARKER = "join";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,11 +75,27 @@ final class Cluster {
             List<String> cmd = new ArrayList<>();
             cmd.add(java);
             cmd.addAll(JVM_OPTS);
+            cmd.addAll(roleJvmOptions(args.isEmpty() ? "" : args.getFirst()));
             cmd.addAll(extraJvmOptions);
             cmd.addAll(List.of("-jar", jar.toString()));
             cmd.addAll(args);
             return cmd;
         }
+    }
+
+    /** The JVM options for running {@code shoal COMMAND}: the agent's, the manager's, or none. */
+    static List<String> roleJvmOptions(String command) {
+        return roleJvmOptions(command, Runtime.version().feature());
+    }
+
+    /** As run by a JDK of this feature release: -XX:TrimNativeHeapInterval is a product option from JDK 22. */
+    static List<String> roleJvmOptions(String command, int jdk) {
+        List<String> options = switch (command) {
+            case AGENT_MARKER -> AGENT_JVM_OPTS;
+            case MANAGER_MARKER -> MANAGER_JVM_OPTS;
+            default -> List.of();
+        };
+        return jdk >= 22 ? options : options.stream().filter(o -> !o.startsWith("-XX:TrimNativeHeapInterval=")).toList();
     }
 
     static List<String> managerArgs() {
