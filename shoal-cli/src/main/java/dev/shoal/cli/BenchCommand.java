@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /** Benchmarks that print one result line each. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure Shoal.",
         subcommands = {BenchCommand.Cli.class, BenchCommand.Transfer.class, BenchCommand.Scheduler.class,
-                BenchCommand.Manager.class})
+                BenchCommand.Manager.class, BenchCommand.Memory.class})
 final class BenchCommand implements Runnable {
     @Override public void run() {
         new picocli.CommandLine(this).usage(System.out);
@@ -255,6 +255,55 @@ final class BenchCommand implements Runnable {
                 }
             }
             return 0;
+        }
+    }
+
+    /**
+     * The resident memory (VmRSS) of the running lab's manager and agents, and of each node's dockerd for scale, read
+     * from /proc for the pids the lab recorded ({@code SHOAL_LAB} picks the lab). One line; it measures, it does not
+     * judge: what traffic came first is up to whoever runs it (docs/performance.md says what the figures there had).
+     */
+    @Command(name = "memory", mixinStandardHelpOptions = true,
+            description = "RSS of the lab's manager, agents and engines now; prints one line.")
+    static final class Memory implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            var state = dev.shoal.lab.LabState.read().orElse(null);
+            if (state == null) {
+                System.err.println("shoal bench memory: no lab is up (SHOAL_LAB=" + dev.shoal.lab.LabLayout.INSTANCE.name()
+                        + "); start one with ./shoal lab up");
+                return 1;
+            }
+            StringBuilder line = new StringBuilder("RSS: manager ").append(rss(state.managerPid()));
+            StringBuilder engines = new StringBuilder();
+            for (var host : state.hosts()) {
+                line.append(", ").append(host.name()).append(" agent ").append(rss(host.agentPid()));
+                engines.append(engines.isEmpty() ? "" : ", ").append(host.name()).append(' ').append(rss(host.dockerdPid()));
+            }
+            System.out.println(line.append(" (dockerd: ").append(engines).append(')'));
+            return 0;
+        }
+
+        /** "123.4 MB" (MiB, from /proc/PID/status), or "not running". */
+        static String rss(long pid) {
+            if (pid <= 0) {
+                return "not running";
+            }
+            try {
+                return formatRss(java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "status")));
+            } catch (IOException e) {
+                return "not running";
+            }
+        }
+
+        static String formatRss(String procStatus) {
+            for (String l : procStatus.split("\n")) {
+                if (l.startsWith("VmRSS:")) {
+                    long kb = Long.parseLong(l.substring("VmRSS:".length()).replace("kB", "").strip());
+                    return String.format(Locale.ROOT, "%.1f MB", kb / 1024.0);
+                }
+            }
+            return "not running"; // a zombie has no VmRSS
         }
     }
 }

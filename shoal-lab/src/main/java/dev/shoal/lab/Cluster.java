@@ -15,6 +15,19 @@ import java.util.OptionalInt;
 final class Cluster {
     static final List<String> JVM_OPTS = List.of("--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow");
+    /**
+     * The JVM options {@code ./shoal join} runs an agent with (the launcher script holds the same list, CommandsTest
+     * checks they agree): a small serial-collected heap that gives memory back, a direct-memory cap above the relay's
+     * read-ahead budget (Netty's pool counts against it; unset it would be the heap's size), and freed native memory
+     * returned to the system every few seconds. See docs/performance.md, "Memory".
+     */
+    static final List<String> AGENT_JVM_OPTS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxDirectMemorySize=512m",
+            "-XX:TrimNativeHeapInterval=5000");
+    /** The JVM options of {@code ./shoal manage}, likewise. */
+    static final List<String> MANAGER_JVM_OPTS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx1g",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxDirectMemorySize=512m",
+            "-XX:TrimNativeHeapInterval=5000");
     static final String MANAGER_MARKER = "manage";
     static final String AGENT_MARKER = "join";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,8 +37,20 @@ final class Cluster {
 
     private Cluster() {}
 
-    /** How to run this same program: the running java and the shaded jar this class was loaded from. */
-    record Launcher(String java, Path jar) {
+    /**
+     * How to run this same program: the running java and the shaded jar this class was loaded from, plus the extra
+     * JVM options of {@code SHOAL_JVM_OPTS} (split at white space, as ./shoal does), placed after the lab's own so
+     * they win (e.g. {@code -XX:NativeMemoryTracking=summary} to see where an agent's memory goes).
+     */
+    record Launcher(String java, Path jar, List<String> extraJvmOptions) {
+        Launcher(String java, Path jar) {
+            this(java, jar, List.of());
+        }
+
+        Launcher {
+            extraJvmOptions = List.copyOf(extraJvmOptions);
+        }
+
         static Launcher current() {
             String java = ProcessHandle.current().info().command()
                     .orElseThrow(() -> new Sh.Failed("cannot tell which java runs this JVM"));
@@ -39,17 +64,38 @@ final class Cluster {
                 throw new Sh.Failed("the lab starts the manager and agents from the shaded shoal.jar, but Shoal "
                         + "runs from " + jar + "; use ./shoal (or --no-manager)");
             }
-            return new Launcher(java, jar);
+            return new Launcher(java, jar, splitOptions(System.getenv("SHOAL_JVM_OPTS")));
+        }
+
+        static List<String> splitOptions(String text) {
+            return text == null || text.isBlank() ? List.of() : List.of(text.strip().split("\\s+"));
         }
 
         List<String> shoal(List<String> args) {
             List<String> cmd = new ArrayList<>();
             cmd.add(java);
             cmd.addAll(JVM_OPTS);
+            cmd.addAll(roleJvmOptions(args.isEmpty() ? "" : args.getFirst()));
+            cmd.addAll(extraJvmOptions);
             cmd.addAll(List.of("-jar", jar.toString()));
             cmd.addAll(args);
             return cmd;
         }
+    }
+
+    /** The JVM options for running {@code shoal COMMAND}: the agent's, the manager's, or none. */
+    static List<String> roleJvmOptions(String command) {
+        return roleJvmOptions(command, Runtime.version().feature());
+    }
+
+    /** As run by a JDK of this feature release: -XX:TrimNativeHeapInterval is a product option from JDK 22. */
+    static List<String> roleJvmOptions(String command, int jdk) {
+        List<String> options = switch (command) {
+            case AGENT_MARKER -> AGENT_JVM_OPTS;
+            case MANAGER_MARKER -> MANAGER_JVM_OPTS;
+            default -> List.of();
+        };
+        return jdk >= 22 ? options : options.stream().filter(o -> !o.startsWith("-XX:TrimNativeHeapInterval=")).toList();
     }
 
     static List<String> managerArgs() {
@@ -58,7 +104,8 @@ final class Cluster {
 
     static List<String> managerArgs(List<String> options) {
         List<String> args = new ArrayList<>(List.of(MANAGER_MARKER, "--host", LabLayout.managerDockerHost(),
-                "--cluster-listen", LabLayout.clusterListen(), "--data-dir", LabLayout.MANAGER_DATA.toString()));
+                "--cluster-listen", LabLayout.clusterListen(), "--raft-port", Integer.toString(LabLayout.RAFT_PORT),
+                "--data-dir", LabLayout.MANAGER_DATA.toString()));
         args.addAll(options);
         return args;
     }

@@ -13,25 +13,26 @@ import java.util.stream.IntStream;
 public final class LabLayout {
     /** The names one lab instance uses; {@link #of} derives them from the instance name ("" for the default lab). */
     public record Instance(String name, String bridge, String subnetPrefix, String netnsPrefix, String vethPrefix,
-                           String cgroupPrefix, String firewallTag, Path run, Path var) {
+                           String cgroupPrefix, String firewallTag, Path run, Path var, int raftPort) {
         private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9]{1,4}");
 
         /** The default lab for null or "", else the lab named {@code name} (1 to 4 lowercase letters or digits). */
         public static Instance of(String name) {
             if (name == null || name.isEmpty()) {
                 return new Instance("", "shoal0", "10.213.0.", "shoal-", "shl-", "shoal-lab-", "shoal-lab",
-                        Path.of("/run/shoal-lab"), Path.of("/var/lib/shoal-lab"));
+                        Path.of("/run/shoal-lab"), Path.of("/var/lib/shoal-lab"), 4246);
             }
             if (!NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("SHOAL_LAB must be 1 to 4 lowercase letters or digits, got \""
                         + name + "\"");
             }
-            // the third octet: 1..250 from the name, so two named labs rarely share a subnet (the default has 0)
+            // the third octet: 1..250 from the name, so two named labs rarely share a subnet (the default has 0);
+            // the manager's Raft port (on loopback, shared by every lab) follows it: 14246 + octet
             int octet = 1 + Math.floorMod(name.hashCode(), 250);
             String veth = "shl" + name + "-";
             return new Instance(name, veth + "br", "10.213." + octet + ".", "shoal" + name + "-", veth,
                     "shoal-lab" + name + "-", "shoal-lab-" + name, Path.of("/run/shoal-lab-" + name),
-                    Path.of("/var/lib/shoal-lab-" + name));
+                    Path.of("/var/lib/shoal-lab-" + name), 14246 + octet);
         }
     }
 
@@ -48,6 +49,8 @@ public final class LabLayout {
     public static final String FIREWALL_TAG = INSTANCE.firewallTag();
     public static final int CLUSTER_PORT = 4245;
     public static final int AGENT_PORT = 4243;
+    /** The manager's Raft peer port: it listens on 127.0.0.1, which every lab shares, so each lab has its own. */
+    public static final int RAFT_PORT = INSTANCE.raftPort();
     public static final int MAX_NODES = 200;
 
     public static final Path RUN = INSTANCE.run();

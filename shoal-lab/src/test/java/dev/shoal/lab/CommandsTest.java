@@ -27,16 +27,48 @@ class CommandsTest {
     @Test
     void agentAndManagerArguments() {
         assertThat(Cluster.managerArgs(List.of())).containsExactly("manage", "--host",
-                "unix:///run/shoal-lab/docker.sock", "--cluster-listen", "10.213.0.1:4245", "--data-dir",
-                "/var/lib/shoal-lab/manager");
+                "unix:///run/shoal-lab/docker.sock", "--cluster-listen", "10.213.0.1:4245", "--raft-port", "4246",
+                "--data-dir", "/var/lib/shoal-lab/manager");
         assertThat(Cluster.managerArgs(List.of("--strategy=binpack"))).endsWith("--strategy=binpack");
         assertThat(Cluster.agentArgs(node2)).containsExactly("join", "--manager", "10.213.0.1:4245", "--name", "node2",
                 "--docker", "unix:///run/shoal-lab/node2/docker.sock", "--advertise", "10.213.0.12:4243",
                 "--data-dir", "/var/lib/shoal-lab/node2/agent",
                 "--token-file", "/var/lib/shoal-lab/manager/ca/join-token", "--label", "zone=b");
-        List<String> java = new Cluster.Launcher("/jdk/bin/java", Path.of("/x/shoal.jar")).shoal(List.of("join"));
+        List<String> java = new Cluster.Launcher("/jdk/bin/java", Path.of("/x/shoal.jar")).shoal(List.of("lab", "up"));
         assertThat(java).containsExactly("/jdk/bin/java", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-jar", "/x/shoal.jar", "join");
+                "--sun-misc-unsafe-memory-access=allow", "-jar", "/x/shoal.jar", "lab", "up");
+    }
+
+    @Test
+    void agentsAndManagerGetTheirRoleOptionsThenShoalJvmOpts() {
+        Cluster.Launcher launcher = new Cluster.Launcher("/jdk/bin/java", Path.of("/x/shoal.jar"),
+                Cluster.Launcher.splitOptions("  -XX:NativeMemoryTracking=summary   -Xmx99m "));
+        List<String> agent = launcher.shoal(List.of("join", "--name", "node1"));
+        assertThat(agent).containsSubsequence(Cluster.AGENT_JVM_OPTS).containsSubsequence("-XX:+UseSerialGC",
+                "-XX:NativeMemoryTracking=summary", "-Xmx99m", "-jar", "/x/shoal.jar", "join", "--name", "node1");
+        assertThat(launcher.shoal(List.of("manage"))).containsSubsequence(Cluster.MANAGER_JVM_OPTS)
+                .containsSubsequence("-Xmx1g", "-Xmx99m", "-jar");
+        assertThat(Cluster.roleJvmOptions("join", 21)).doesNotContain("-XX:TrimNativeHeapInterval=5000")
+                .contains("-XX:+UseSerialGC");
+        assertThat(Cluster.roleJvmOptions("join", 25)).contains("-XX:TrimNativeHeapInterval=5000");
+        assertThat(Cluster.roleJvmOptions("lab", 25)).isEmpty();
+        assertThat(Cluster.Launcher.splitOptions(null)).isEmpty();
+        assertThat(Cluster.Launcher.splitOptions(" ")).isEmpty();
+    }
+
+    /** ./shoal join and ./shoal manage run with the options the lab gives its agents and manager. */
+    @Test
+    void theLauncherScriptGivesTheSameRoleOptions() throws java.io.IOException {
+        Path script = Path.of(System.getProperty("user.dir")).resolveSibling("shoal");
+        String text = java.nio.file.Files.readString(script);
+        assertThat(scriptList(text, "agent_jvm_opts")).isEqualTo(Cluster.AGENT_JVM_OPTS);
+        assertThat(scriptList(text, "manager_jvm_opts")).isEqualTo(Cluster.MANAGER_JVM_OPTS);
+    }
+
+    private static List<String> scriptList(String script, String variable) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + variable + "=\"([^\"]*)\"").matcher(script);
+        assertThat(m.find()).as(variable + " in ./shoal").isTrue();
+        return List.of(m.group(1).strip().split("\\s+"));
     }
 
     @Test

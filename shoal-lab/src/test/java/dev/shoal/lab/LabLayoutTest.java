@@ -61,6 +61,8 @@ class LabLayoutTest {
         assertThat(it.firewallTag()).isNotEqualTo(def.firewallTag());
         assertThat(it.run() + "/").doesNotStartWith(def.run() + "/");
         assertThat(it.var() + "/").doesNotStartWith(def.var() + "/");
+        // the managers' Raft ports are all on 127.0.0.1: two labs' managers must not want the same one
+        assertThat(it.raftPort()).isNotEqualTo(def.raftPort()).isNotEqualTo(LabLayout.Instance.of("mem").raftPort());
         // the longest name still fits the kernel's 15-character interface names
         LabLayout.Instance longest = LabLayout.Instance.of("abcd");
         assertThat((longest.vethPrefix() + "node" + LabLayout.MAX_NODES).length()).isLessThanOrEqualTo(15);

@@ -67,7 +67,7 @@ public final class HttpReportSink implements ReportSink {
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(hb)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(hb.toJson())))
                 .build();
         HttpResponse<byte[]> response;
         try {
@@ -79,7 +79,7 @@ public final class HttpReportSink implements ReportSink {
             throw new IOException(uri + ": " + describe(e), e);
         }
         if (response.statusCode() == 200) {
-            return JSON.readValue(response.body(), HeartbeatReply.class);
+            return HeartbeatReply.fromJson(JSON.readTree(response.body()));
         }
         throw new ManagerRejectedException(response.statusCode(), messageOf(response.body()));
     }

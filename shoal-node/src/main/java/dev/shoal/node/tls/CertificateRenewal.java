@@ -15,7 +15,6 @@ import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -116,7 +115,7 @@ public final class CertificateRenewal implements Closeable {
     public static ClusterTls renew(HostPort manager, ClusterTls tls) throws IOException {
         KeyPair keys = Enrollment.newKeyPair();
         String cn = ClusterTls.commonName(tls.cert());
-        byte[] body = JSON.writeValueAsBytes(Map.of("csr", Pem.encode(Enrollment.csr(keys, cn))));
+        byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("csr", Pem.encode(Enrollment.csr(keys, cn))));
         URI uri = URI.create("https://" + manager + PATH);
         HttpResponse<byte[]> response;
         try (HttpClient http = HttpClient.newBuilder()

@@ -15,7 +15,6 @@ import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
-import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -91,8 +90,8 @@ public final class Enrollment {
             throws IOException {
         KeyPair keys = newKeyPair();
         String csr = Pem.encode(csr(keys, nodeId));
-        byte[] body = JSON.writeValueAsBytes(Map.of("token", token.text(), "csr", csr, "nodeId", nodeId,
-                "address", advertise.toString()));
+        byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("token", token.text())
+                .put("csr", csr).put("nodeId", nodeId).put("address", advertise.toString()));
         URI uri = URI.create("https://" + manager + PATH);
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
