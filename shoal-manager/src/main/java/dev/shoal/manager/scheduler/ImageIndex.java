@@ -49,7 +49,8 @@ public final class ImageIndex {
     }
 
     /** The IDs of the nodes among {@code nodes} that hold {@code ref} (name, name:tag, name@digest, ID or ID prefix). */
-    public Set<String> nodesWith(List<NodeStatus> nodes, String ref) {
+    public Set<String> nodesWith(List<NodeStatus> nodes, String reference) {
+        Ref ref = Ref.of(reference);
         long now = System.nanoTime();
         List<NodeStatus> stale = new ArrayList<>();
         Set<String> holding = new HashSet<>();
@@ -75,7 +76,7 @@ public final class ImageIndex {
         if (holding.isEmpty()) {
             // a tag made on an engine directly is in no entry: the engines are asked by name
             for (var r : fanOut.call(nodes, n -> engines.get(n.record().address(),
-                    "/images/" + FanOut.encode(ref) + "/json"))) {
+                    "/images/" + FanOut.encode(reference) + "/json"))) {
                 if (r.ok() && r.value().ok()) {
                     holding.add(r.node().id());
                     byNode.remove(r.node().id());
@@ -106,9 +107,9 @@ public final class ImageIndex {
         return out;
     }
 
-    static boolean holds(Entry e, String ref) {
+    private static boolean holds(Entry e, Ref ref) {
         for (Held h : e.images()) {
-            if (matches(h, ref)) {
+            if (ref.matches(h)) {
                 return true;
             }
         }
@@ -117,14 +118,27 @@ public final class ImageIndex {
 
     /** Whether {@code ref} names the image as an engine would resolve it. */
     static boolean matches(Held h, String ref) {
-        if (ref.contains("@")) {
-            return h.digests().contains(normalName(ref));
+        return Ref.of(ref).matches(h);
+    }
+
+    /** A reference read once per look-up: a digest, or a name with its tag and maybe an ID prefix. */
+    private record Ref(String digest, String name, String idPrefix) {
+        private static final java.util.regex.Pattern HEX = java.util.regex.Pattern.compile("[0-9a-f]{12,64}");
+
+        static Ref of(String ref) {
+            if (ref.contains("@")) {
+                return new Ref(normalName(ref), null, null);
+            }
+            String hex = ref.startsWith("sha256:") ? ref.substring(7) : ref;
+            return new Ref(null, normalName(withTag(ref)), HEX.matcher(hex).matches() ? "sha256:" + hex : null);
         }
-        String hex = ref.startsWith("sha256:") ? ref.substring(7) : ref;
-        if (hex.matches("[0-9a-f]{12,64}") && h.id().startsWith("sha256:" + hex)) {
-            return true;
+
+        boolean matches(Held h) {
+            if (digest != null) {
+                return h.digests().contains(digest);
+            }
+            return (idPrefix != null && h.id().startsWith(idPrefix)) || h.names().contains(name);
         }
-        return h.names().contains(normalName(withTag(ref)));
     }
 
     /** {@code busybox} → {@code busybox:latest}; a name with a tag or digest stays. */

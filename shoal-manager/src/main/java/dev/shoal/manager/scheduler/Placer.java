@@ -132,6 +132,11 @@ public final class Placer {
         EngineFacts facts = engineFacts(r, healthy);
         ContainerRecord record;
         Placement decision;
+        Txn txn;
+        // the decision is made under the lock and held in the kept snapshot at once, so the next decision sees it;
+        // the commit runs outside the lock (commits of concurrent creates share the log's writes), except when the
+        // create gives a new named volume a node, which must not race another create of that volume
+        boolean commitUnderLock = !fresh.isEmpty();
         synchronized (lock) {
             decision = place(facts, reservedVolumes(r, fresh));
             String finalName = name != null ? name : freshName.get();
@@ -143,21 +148,23 @@ public final class Placer {
                         labels, request.ports(), spec, u.message());
             } else {
                 record = ContainerRecord.placed(swarmId, finalName, ((Placement.Placed) decision).nodeId(), image,
-                        request.memory(), request.nanoCpus(), labels, request.ports());
+                        request.memory(), request.nanoCpus(), labels, request.ports()).withSpec(spec);
             }
-            Txn.Builder txn = Txn.builder()
+            Txn.Builder builder = Txn.builder()
                     .requireAbsent(ContainerRecord.nameKey(finalName))
                     .put(record.key(), ClusterStore.toJson(record))
                     .put(ContainerRecord.nameKey(finalName), swarmId);
             if (!record.isPending()) {
-                reserveVolumes(txn, fresh, record.nodeId());
+                reserveVolumes(builder, fresh, record.nodeId());
+                view.hold(record);
             }
-            Optional<String> conflict = store.commit(txn.build());
-            if (conflict.isPresent()) {
-                throw DockerException.conflict("Conflict. The container name \"/" + finalName
-                        + "\" is already in use. You have to remove (or rename) that container to be able to reuse"
-                        + " that name.");
+            txn = builder.build();
+            if (commitUnderLock) {
+                commitCreate(record, txn);
             }
+        }
+        if (!commitUnderLock) {
+            commitCreate(record, txn);
         }
         if (decision instanceof Placement.Unschedulable u) {
             log.info("container {} is pending: {}", record.name(), u.detail());
@@ -361,6 +368,23 @@ public final class Placer {
         }
     }
 
+    /** Commits a new record; 409 if its name is taken. The snapshot's hold on it ends either way. */
+    private void commitCreate(ContainerRecord record, Txn txn) {
+        Optional<String> conflict;
+        try {
+            conflict = store.commit(txn);
+        } catch (RuntimeException e) {
+            view.release(record, false);
+            throw e;
+        }
+        view.release(record, conflict.isEmpty());
+        if (conflict.isPresent()) {
+            throw DockerException.conflict("Conflict. The container name \"/" + record.name()
+                    + "\" is already in use. You have to remove (or rename) that container to be able to reuse"
+                    + " that name.");
+        }
+    }
+
     /** A reply that does not tell whether the engine made the container: the agent could not reach or hear it. */
     private static boolean lost(EngineClient.Reply reply) {
         return reply.status() == 502 || reply.status() == 503 || reply.status() == 504;
@@ -521,8 +545,7 @@ public final class Placer {
         }
         boolean imageRule = r.affinities().stream().anyMatch(e -> e.key().equals("image"));
         List<NodeStatus> capped = healthy.stream().filter(n -> n.record().labels().containsKey(
-                ClusterSnapshot.SLOTS_LABEL) || engineLabels(n.engineInfo()).containsKey(ClusterSnapshot.SLOTS_LABEL))
-                .toList();
+                ClusterSnapshot.SLOTS_LABEL) || hasSlotsLabel(n.engineInfo())).toList();
         if (!imageRule && capped.isEmpty()) {
             return EngineFacts.NONE;
         }
@@ -637,6 +660,16 @@ public final class Placer {
         return new ContainerInfo(rec.engineId() != null ? rec.engineId() : rec.swarmId(), rec.name(),
                 rec.image(), rec.labels(), rec.ports().stream().map(Placer::portBinding).toList(),
                 rec.memoryBytes(), rec.nanoCpus());
+    }
+
+    /** Whether the engine's {@code --label}s cap its containers (looked at for every node on every create: no map). */
+    private static boolean hasSlotsLabel(JsonNode info) {
+        for (JsonNode label : info.path("Labels")) {
+            if (label.asText().startsWith(ClusterSnapshot.SLOTS_LABEL + "=")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Engine facts and labels, as classic Swarm offered them to constraints. */

@@ -26,6 +26,8 @@ public final class SchedulerView {
     /** swarm ID → the ID the snapshot knows the container by (its engine ID once created, else its swarm ID). */
     private final Map<String, String> placed = new HashMap<>();
     private long rebuilds;
+    /** Placed records decided but not yet committed: held in the snapshot, across rebuilds, until committed. */
+    private final Map<String, ContainerRecord> inFlight = new HashMap<>();
 
     /** @param rebuild the snapshot from scratch: every node and every placed record, as read now */
     public SchedulerView(Supplier<ClusterSnapshot> rebuild) {
@@ -46,8 +48,40 @@ public final class SchedulerView {
                     }
                 });
             }
+            for (ContainerRecord held : inFlight.values()) {
+                int node = snapshot.indexOf(held.nodeId());
+                if (!placed.containsKey(held.swarmId()) && node >= 0) {
+                    try {
+                        ContainerInfo info = Placer.containerInfo(held);
+                        snapshot.addContainer(node, info);
+                        placed.put(held.swarmId(), info.id());
+                    } catch (RuntimeException e) {
+                        // no longer fits as the records are now: its commit decides
+                    }
+                }
+            }
         }
         return use.apply(snapshot);
+    }
+
+    /**
+     * A placement decided and about to be committed: the snapshot holds it now (so the next decision counts it) and
+     * keeps holding it across rebuilds until {@link #release}.
+     */
+    public synchronized void hold(ContainerRecord placed) {
+        inFlight.put(placed.swarmId(), placed);
+        containerChanged(null, placed);
+    }
+
+    /**
+     * The commit of a held placement ended: if it was committed, its event has already put the record in the
+     * snapshot; if not, the hold is taken out.
+     */
+    public synchronized void release(ContainerRecord placed, boolean committed) {
+        inFlight.remove(placed.swarmId());
+        if (!committed) {
+            containerChanged(placed, null);
+        }
     }
 
     /** How many times the snapshot was built from scratch (a test and a benchmark read it). */

@@ -69,6 +69,12 @@ public record ContainerRecord(String swarmId, String name, String nodeId, String
                 ports, spec, false, null);
     }
 
+    /** The same record with the create body it was made from. */
+    public ContainerRecord withSpec(JsonNode createBody) {
+        return new ContainerRecord(swarmId, name, nodeId, engineId, image, memoryBytes, nanoCpus, createdAtMillis,
+                labels, ports, createBody, startRequested, pendingReason);
+    }
+
     public ContainerRecord withName(String newName) {
         return new ContainerRecord(swarmId, newName, nodeId, engineId, image, memoryBytes, nanoCpus, createdAtMillis,
                 labels, ports, spec, startRequested, pendingReason);

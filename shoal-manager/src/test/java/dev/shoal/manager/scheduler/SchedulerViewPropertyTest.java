@@ -105,8 +105,26 @@ class SchedulerViewPropertyTest {
             } else if (op < 70) {
                 before = some;
                 after = some.isPending() ? some : some.unplaced("its node refused it");
-            } else if (op < 85) {
+            } else if (op < 80) {
                 before = some;
+            } else if (op < 85) {
+                // a create decided and held, a rebuild maybe while its commit runs, then committed or refused
+                String id = "swarm" + next++;
+                ContainerRecord held = ContainerRecord.placed(id, "c" + id, node(world, random), "busybox",
+                        memory(random), cpus(random), labels(id), ports(random));
+                view.hold(held);
+                if (random.nextBoolean()) {
+                    view.invalidate();
+                    view.read(Function.identity());
+                }
+                boolean committed = random.nextBoolean();
+                if (committed) {
+                    world.records.put(id, held);
+                    view.containerChanged(null, held);
+                }
+                view.release(held, committed);
+                changes++;
+                continue;
             } else if (op < 92) {
                 String nodeId = node(world, random);
                 world.healthy.put(nodeId, !world.healthy.get(nodeId));
