@@ -69,7 +69,7 @@ public final class EngineClient implements Closeable {
         Response response;
         try {
             response = Response.parse(exchange(("GET " + path + " HTTP/1.0\r\nHost: docker\r\nUser-Agent: shoal-agent\r\n"
-                    + "Accept: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+                    + "Accept: application/json\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
         } catch (IOException e) {
             throw new IOException("cannot reach engine " + address + ": " + describe(e), e);
         }
