@@ -30,6 +30,7 @@ public final class ImageIndex {
     record Held(String id, Set<String> names, Set<String> digests) { }
 
     private final Map<String, Entry> byNode = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.locks.ReentrantLock> refreshing = new ConcurrentHashMap<>();
     private final EngineClient engines;
     private final FanOut fanOut;
 
@@ -63,13 +64,9 @@ public final class ImageIndex {
             }
         }
         if (!stale.isEmpty()) {
-            for (var r : fanOut.call(stale, n -> engines.get(n.record().address(), "/images/json"))) {
-                if (r.ok() && r.value().ok()) {
-                    Entry e = new Entry(read(r.value().json()), imageCount(r.node()), System.nanoTime());
-                    byNode.put(r.node().id(), e);
-                    if (holds(e, ref)) {
-                        holding.add(r.node().id());
-                    }
+            for (var r : fanOut.call(stale, this::refresh)) {
+                if (r.ok() && r.value() != null && holds(r.value(), ref)) {
+                    holding.add(r.node().id());
                 }
             }
         }
@@ -84,6 +81,31 @@ public final class ImageIndex {
             }
         }
         return holding;
+    }
+
+    /**
+     * The node's entry read again, once however many look-ups find it stale at the same moment (the others wait for
+     * that read): concurrent creates after a restart do not each ask every node. Null when the node gave no list.
+     */
+    private Entry refresh(NodeStatus n) {
+        java.util.concurrent.locks.ReentrantLock lock = refreshing.computeIfAbsent(n.id(),
+                k -> new java.util.concurrent.locks.ReentrantLock());
+        lock.lock();
+        try {
+            Entry e = byNode.get(n.id());
+            if (e != null && System.nanoTime() - e.readNanos() <= FRESH_NANOS && e.imageCount() == imageCount(n)) {
+                return e; // read by the look-up this one waited for
+            }
+            EngineClient.Reply reply = engines.get(n.record().address(), "/images/json");
+            if (!reply.ok()) {
+                return null;
+            }
+            e = new Entry(read(reply.json()), imageCount(n), System.nanoTime());
+            byNode.put(n.id(), e);
+            return e;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Whether the look-ups a create makes need the engines now (a test reads it). */
