@@ -21,13 +21,9 @@ final class Cluster {
      * read-ahead budget (Netty's pool counts against it; unset it would be the heap's size), and freed native memory
      * returned to the system every few seconds. See docs/performance.md, "Memory".
      */
-    static final List<String> AGENT_JVM_OPTS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m",
-            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxDirectMemorySize=512m",
-            "-XX:TrimNativeHeapInterval=5000");
+    static final List<String> AGENT_JVM_OPTS = RoleJvmOptions.AGENT;
     /** The JVM options of {@code ./shoal manage}, likewise. */
-    static final List<String> MANAGER_JVM_OPTS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx1g",
-            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxDirectMemorySize=512m",
-            "-XX:TrimNativeHeapInterval=5000");
+    static final List<String> MANAGER_JVM_OPTS = RoleJvmOptions.MANAGER;
     static final String MANAGER_MARKER = "manage";
     static final String AGENT_MARKER = "join";
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -40,6 +40,8 @@ final class ManagerProcess implements Closeable {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+        // the options `./shoal manage` gives a manager (heap, GC), then the bench's own, which may override them
+        cmd.addAll(dev.shoal.lab.RoleJvmOptions.MANAGER);
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.shoal.cli.Main", "manage",
                 "-H", "unix://" + socket, "--cluster-listen", cluster.toString(),

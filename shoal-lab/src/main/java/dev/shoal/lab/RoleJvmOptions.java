@@ -1,0 +1,21 @@
+package dev.shoal.lab;
+
+import java.util.List;
+
+/**
+ * The JVM options each role runs with, the same lists the {@code shoal} launcher gives {@code shoal join} and
+ * {@code shoal manage} (CommandsTest checks they agree): the lab and the manager benchmark start their processes
+ * with them.
+ */
+public final class RoleJvmOptions {
+    private RoleJvmOptions() {
+    }
+
+    public static final List<String> AGENT = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxDirectMemorySize=512m",
+            "-XX:TrimNativeHeapInterval=5000");
+
+    public static final List<String> MANAGER = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx1g",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxDirectMemorySize=512m",
+            "-XX:TrimNativeHeapInterval=5000");
+}
