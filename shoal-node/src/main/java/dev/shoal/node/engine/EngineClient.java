@@ -117,6 +117,9 @@ public final class EngineClient implements Closeable {
                     throw new IOException("answer larger than " + MAX_RESPONSE + " bytes");
                 }
                 answer.write(in.array(), 0, n);
+                if (Response.complete(answer.toByteArray())) {
+                    return answer.toByteArray(); // an engine (or a stand-in) that keeps the connection open
+                }
             }
         }
     }
@@ -138,6 +141,24 @@ public final class EngineClient implements Closeable {
 
     /** The status and body of a whole HTTP/1.x answer (a chunked body is decoded, should an engine send one). */
     record Response(int status, byte[] body) {
+        /** True once {@code raw} holds a whole answer by its Content-Length or chunked framing (else: read to EOF). */
+        static boolean complete(byte[] raw) {
+            int end = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0);
+            if (end < 0) {
+                return false;
+            }
+            String head = new String(raw, 0, end, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+            if (!head.contains("content-length:") && !head.contains("chunked")) {
+                return false;
+            }
+            try {
+                parse(raw);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
         static Response parse(byte[] raw) throws IOException {
             int end = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0);
             if (end < 0) {

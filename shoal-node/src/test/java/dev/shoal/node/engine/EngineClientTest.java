@@ -57,6 +57,27 @@ class EngineClientTest {
         }
     }
 
+    @Test void anAnswerIsWholeByItsLengthEvenIfTheEngineKeepsTheConnection() throws Exception {
+        Path socket = dir.resolve("keepalive.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Thread engine = Thread.ofVirtual().start(() -> {
+                try (SocketChannel ch = server.accept()) {
+                    ch.read(ByteBuffer.allocate(4096));
+                    ch.write(ByteBuffer.wrap("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{\"ID\":\"K\"}"
+                            .getBytes(StandardCharsets.US_ASCII)));
+                    Thread.sleep(3000); // keeps it open
+                } catch (IOException | InterruptedException e) {
+                    // the test is over
+                }
+            });
+            EngineClient client = new EngineClient(EngineAddress.parse("unix://" + socket), Duration.ofSeconds(1),
+                    Duration.ofSeconds(2));
+            assertThat(client.info().get("ID").asText()).isEqualTo("K");
+            engine.interrupt();
+        }
+    }
+
     @Test void anEngineThatNeverAnswersTimesOut() throws Exception {
         Path socket = dir.resolve("silent.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
