@@ -43,6 +43,7 @@ public final class Exchange {
     private volatile ResponseStream stream;
     private volatile Runnable writabilityListener;
     private volatile boolean proxied;
+    private volatile Runnable beforeAnswer;
 
     Exchange(Channel channel, HttpRequest request, RequestBody body, String path, Runnable onComplete) {
         this.channel = channel;
@@ -159,8 +160,21 @@ public final class Exchange {
         return s;
     }
 
+    /**
+     * Runs {@code r} once, just before the answer's head goes to the client (also when the engine proxy relays
+     * it): what the manager must have noted before the client can hear back (a change a read must then show).
+     */
+    public void beforeAnswer(Runnable r) {
+        beforeAnswer = r;
+    }
+
     /** Adds the headers every Docker engine answer carries. */
     public void decorate(HttpResponse res) {
+        Runnable before = beforeAnswer;
+        if (before != null) {
+            beforeAnswer = null;
+            before.run();
+        }
         res.headers().set("Api-Version", dev.shoal.model.ShoalVersion.API_VERSION);
         res.headers().set("Docker-Experimental", "false");
         res.headers().set("Ostype", "linux");
