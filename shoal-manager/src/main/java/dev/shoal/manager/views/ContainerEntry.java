@@ -2,6 +2,7 @@ package dev.shoal.manager.views;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shoal.manager.state.ClusterStore;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -9,14 +10,16 @@ import java.util.Map;
 
 /**
  * One container as its node's engine lists it, kept in a node's view: the engine's {@code /containers/json} entry
- * (never changed once built; a change replaces the whole entry), the state its Status is rendered from, and its
+ * (kept as bytes, never changed; a change replaces the whole entry), the state its Status is rendered from, and its
  * exact creation instant (the list says only seconds). {@link #rendering} holds what the API made of it (its
  * serialized bytes), so an unchanged entry is serialized once.
  */
 public final class ContainerEntry {
     private final String nodeId;
     private final String engineId;
-    private final ObjectNode summary;
+    /** The list entry as JSON bytes (compact: parsed again only when its rendering must be made again). */
+    private final byte[] summary;
+    private final long createdSecond;
     private final ContainerState state;
     private final Instant created;
     private final String name;
@@ -29,7 +32,8 @@ public final class ContainerEntry {
         this.state = state;
         this.created = created != null ? created : Instant.ofEpochSecond(summary.path("Created").asLong());
         summary.put("State", state.status());
-        this.summary = summary;
+        this.summary = ClusterStore.jsonBytes(summary);
+        this.createdSecond = summary.path("Created").asLong();
         JsonNode names = summary.path("Names");
         String first = names.isArray() && !names.isEmpty() ? names.get(0).asText() : "";
         this.name = first.startsWith("/") ? first.substring(1) : first;
@@ -46,9 +50,18 @@ public final class ContainerEntry {
         return engineId;
     }
 
-    /** The engine's list entry, with {@code State} from the same inspect as {@link #state()}. Do not change it. */
+    /** The engine's list entry, with {@code State} from the same inspect as {@link #state()}: a new copy each call. */
     public ObjectNode summary() {
-        return summary;
+        try {
+            return (ObjectNode) ClusterStore.JSON.readTree(summary);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** {@code Created} as the list gives it: whole seconds. */
+    public long createdSecond() {
+        return createdSecond;
     }
 
     public ContainerState state() {

@@ -41,6 +41,8 @@ public final class ContainerViews implements ClusterLoop {
     private final Map<String, Set<ContainerEntry>> byLabelKey = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private ScheduledExecutorService timer;
+    /** Whole-node loads at once (a manager starting with thousands of nodes loads them a few dozen at a time). */
+    final java.util.concurrent.Semaphore loads = new java.util.concurrent.Semaphore(32);
 
     public ContainerViews(Dispatcher dispatcher, EngineClient engines) {
         this.dispatcher = dispatcher;

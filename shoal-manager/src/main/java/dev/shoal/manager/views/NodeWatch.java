@@ -192,6 +192,20 @@ final class NodeWatch {
 
     /** Every container of the node, each with its inspect's state. */
     private Map<String, ContainerEntry> load() {
+        try {
+            owner.loads.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        try {
+            return loadNow();
+        } finally {
+            owner.loads.release();
+        }
+    }
+
+    private Map<String, ContainerEntry> loadNow() {
         EngineClient.Reply r = engines.get(address(), "/containers/json?all=1");
         if (!r.ok()) {
             throw r.asError();

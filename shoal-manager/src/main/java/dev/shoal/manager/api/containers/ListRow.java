@@ -29,6 +29,6 @@ record ListRow(long created, Instant exact, ContainerEntry entry, NodeStatus nod
     }
 
     static ListRow of(ContainerEntry e, NodeStatus node) {
-        return new ListRow(e.summary().path("Created").asLong(), e.created(), e, node, null);
+        return new ListRow(e.createdSecond(), e.created(), e, node, null);
     }
 }
