@@ -70,4 +70,17 @@ class ReadYourWritesIT {
         docker.run("create", "--name", created, "busybox", "true").assertOk();
         assertThat(row(ps("-a", "--filter", "status=created"), created)).contains(" created Created");
     }
+
+    @Test
+    void aListShowsWhatAForegroundRunEndedWith() {
+        for (int i = 0; i < ROUNDS / 2; i++) {
+            String kept = names.next("rywf");
+            docker.run("run", "--name", kept, "busybox", "true").assertOk();
+            assertThat(row(ps("-a"), kept)).as("ps -a right after run (round %d)", i).contains(" exited Exited (0) ");
+
+            String removed = names.next("rywrm");
+            docker.run("run", "--rm", "--name", removed, "busybox", "true").assertOk();
+            assertThat(row(ps("-a"), removed)).as("ps -a right after run --rm (round %d)", i).isNull();
+        }
+    }
 }

@@ -44,6 +44,7 @@ public final class Exchange {
     private volatile Runnable writabilityListener;
     private volatile boolean proxied;
     private volatile Runnable beforeAnswer;
+    private volatile Runnable atEnd;
 
     Exchange(Channel channel, HttpRequest request, RequestBody body, String path, Runnable onComplete) {
         this.channel = channel;
@@ -168,6 +169,14 @@ public final class Exchange {
         beforeAnswer = r;
     }
 
+    /**
+     * Runs {@code r} once when the answer has ended (its last byte handed to the client's connection), before the
+     * connection takes its next request: for an answer whose head comes long before what it reports (a wait).
+     */
+    public void atEnd(Runnable r) {
+        atEnd = r;
+    }
+
     /** Adds the headers every Docker engine answer carries. */
     public void decorate(HttpResponse res) {
         Runnable before = beforeAnswer;
@@ -226,6 +235,11 @@ public final class Exchange {
     /** Marks the answer finished: the connection may take its next request. */
     public void complete() {
         if (completed.compareAndSet(false, true)) {
+            Runnable end = atEnd;
+            if (end != null) {
+                atEnd = null;
+                end.run();
+            }
             // the body is fed on the client's event loop (a streamed one may still be arriving): closed there too
             if (channel.eventLoop().inEventLoop()) {
                 body.close();

@@ -65,6 +65,12 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop, Co
         running = true;
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("reconciler").factory());
         timer.scheduleWithFixedDelay(this::tick, 0, 2, TimeUnit.SECONDS);
+        // views loaded before this start were not heard (running was false): compare them now
+        timer.execute(() -> {
+            for (NodeStatus node : dispatcher.nodes()) {
+                views.ready(node.id()).ifPresent(v -> reconcile(node, v));
+            }
+        });
     }
 
     private void tick() {

@@ -673,6 +673,10 @@ public final class ContainersApi {
             // noted before the client hears the engine's answer: its next list fetches the container again
             ex.beforeAnswer(() -> cluster.views().changed(at.node().id(), at.engineId()));
         }
+        if (suffix.equals("/wait")) {
+            // the wait ends when the container has exited (or is removed, --rm): the caller's next list shows that
+            ex.atEnd(() -> cluster.views().changed(at.node().id(), at.engineId()));
+        }
         cluster.proxy().forward(ex, at.node().record().address(),
                 "/containers/" + at.engineId() + suffix + ex.queryString());
     }
