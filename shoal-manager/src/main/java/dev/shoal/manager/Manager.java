@@ -16,6 +16,7 @@ import dev.shoal.manager.scheduler.PendingQueue;
 import dev.shoal.manager.api.proxy.EngineProxy;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerIndex;
+import dev.shoal.manager.views.ContainerViews;
 import dev.shoal.node.tls.ClusterTls;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -79,11 +80,13 @@ public final class Manager implements Closeable {
         Placer placer = new Placer(store, containers, dispatcher, fanOut, config.strategy(),
                 config.whenUnschedulable(), config.cpuSharesAsCores());
         ClusterNetworks networks = new ClusterNetworks(store, engines);
-        Cluster cluster = new Cluster(store, dispatcher, containers, engines, fanOut, proxy, placer, networks);
+        ContainerViews views = new ContainerViews(dispatcher, engines);
+        Cluster cluster = new Cluster(store, dispatcher, containers, engines, fanOut, proxy, placer, networks, views);
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));
         ClusterLoops clusterLoops = new ClusterLoops(List.of(
                 new dev.shoal.manager.dispatcher.NodeHealthMonitor(store, dispatcher),
-                new Reconciler(store, containers, dispatcher, engines),
+                views,
+                new Reconciler(store, containers, dispatcher, engines, views),
                 new PendingQueue(placer, store),
                 new NetworkSync(store, dispatcher, engines, networks)));
         dispatcher.listen(config.clusterListen());

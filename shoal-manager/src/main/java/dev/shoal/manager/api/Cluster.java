@@ -13,6 +13,7 @@ import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerIndex;
 import dev.shoal.manager.state.ContainerRecord;
 import dev.shoal.manager.state.Txn;
+import dev.shoal.manager.views.ContainerViews;
 
 import java.util.List;
 import java.util.Optional;
@@ -30,10 +31,12 @@ public final class Cluster {
     private static final String ID_KEY = "cluster/id";
     private static final java.time.Duration CREATE_WAIT = java.time.Duration.ofSeconds(10);
     private final FanOut fanOut;
+    private final ContainerViews views;
 
     public Cluster(ClusterStore store, Dispatcher dispatcher, ContainerIndex containers,
                    EngineClient engines, FanOut fanOut, EngineProxy proxy, Placer placer,
-                   ClusterNetworks networks) {
+                   ClusterNetworks networks, ContainerViews views) {
+        this.views = views;
         this.store = store;
         this.dispatcher = dispatcher;
         this.containers = containers;
@@ -42,6 +45,11 @@ public final class Cluster {
         this.fanOut = fanOut;
         this.placer = placer;
         this.networks = networks;
+    }
+
+    /** Every node's containers, kept from its events: what {@code docker ps} and {@code docker info} read. */
+    public ContainerViews views() {
+        return views;
     }
 
     public ClusterNetworks networks() {

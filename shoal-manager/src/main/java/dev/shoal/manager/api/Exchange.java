@@ -43,6 +43,8 @@ public final class Exchange {
     private volatile ResponseStream stream;
     private volatile Runnable writabilityListener;
     private volatile boolean proxied;
+    private volatile Runnable beforeAnswer;
+    private volatile Runnable atEnd;
 
     Exchange(Channel channel, HttpRequest request, RequestBody body, String path, Runnable onComplete) {
         this.channel = channel;
@@ -159,8 +161,29 @@ public final class Exchange {
         return s;
     }
 
+    /**
+     * Runs {@code r} once, just before the answer's head goes to the client (also when the engine proxy relays
+     * it): what the manager must have noted before the client can hear back (a change a read must then show).
+     */
+    public void beforeAnswer(Runnable r) {
+        beforeAnswer = r;
+    }
+
+    /**
+     * Runs {@code r} once when the answer has ended (its last byte handed to the client's connection), before the
+     * connection takes its next request: for an answer whose head comes long before what it reports (a wait).
+     */
+    public void atEnd(Runnable r) {
+        atEnd = r;
+    }
+
     /** Adds the headers every Docker engine answer carries. */
     public void decorate(HttpResponse res) {
+        Runnable before = beforeAnswer;
+        if (before != null) {
+            beforeAnswer = null;
+            before.run();
+        }
         res.headers().set("Api-Version", dev.shoal.model.ShoalVersion.API_VERSION);
         res.headers().set("Docker-Experimental", "false");
         res.headers().set("Ostype", "linux");
@@ -212,6 +235,11 @@ public final class Exchange {
     /** Marks the answer finished: the connection may take its next request. */
     public void complete() {
         if (completed.compareAndSet(false, true)) {
+            Runnable end = atEnd;
+            if (end != null) {
+                atEnd = null;
+                end.run();
+            }
             // the body is fed on the client's event loop (a streamed one may still be arriving): closed there too
             if (channel.eventLoop().inEventLoop()) {
                 body.close();

@@ -1,36 +1,33 @@
 package dev.shoal.manager.orchestrator;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.shoal.manager.dispatcher.Dispatcher;
-import dev.shoal.manager.engine.FanOut;
 import dev.shoal.manager.state.ContainerIndex;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerRecord;
 import dev.shoal.manager.state.Txn;
+import dev.shoal.manager.views.ContainerEntry;
+import dev.shoal.manager.views.ContainerViews;
+import dev.shoal.manager.views.NodeContainers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps container records true to the engines: a container removed on its node (by {@code --rm}, or behind the
- * manager's back) loses its record, so its name and reservation are freed. Each healthy node gets a watcher that
- * first compares the node's containers with the records, then follows the node's {@code destroy} events.
+ * manager's back) loses its record, so its name and reservation are freed. It follows the container views (one
+ * event stream per node, see {@link ContainerViews}): each time a node's view is loaded it compares the node's
+ * containers with the records, then it hears the node's {@code destroy} events.
  */
-public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop {
+public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop, ContainerViews.Listener {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     /** A record younger than this may still be in creation: never judged missing. */
     private static final Duration GRACE = Duration.ofSeconds(30);
@@ -39,21 +36,23 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop {
      * take): its node is asked again, each tick, until it says whether it made the container.
      */
     private static final Duration LOST_ANSWER = Duration.ofSeconds(90);
-    private static final String DESTROY_EVENTS = "/events?filters="
-            + FanOut.encode("{\"type\":[\"container\"],\"event\":[\"destroy\"]}");
 
     private final ClusterStore store;
     private final ContainerIndex containers;
     private final Dispatcher dispatcher;
     private final EngineClient engines;
-    private final Map<String, InputStream> watching = new ConcurrentHashMap<>();
+    private final ContainerViews views;
+    private volatile boolean running;
     private ScheduledExecutorService timer;
 
-    public Reconciler(ClusterStore store, ContainerIndex containers, Dispatcher dispatcher, EngineClient engines) {
+    public Reconciler(ClusterStore store, ContainerIndex containers, Dispatcher dispatcher, EngineClient engines,
+                      ContainerViews views) {
         this.store = store;
         this.containers = containers;
         this.dispatcher = dispatcher;
         this.engines = engines;
+        this.views = views;
+        views.listen(this);
     }
 
     @Override
@@ -63,8 +62,15 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop {
 
     @Override
     public synchronized void start() {
+        running = true;
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("reconciler").factory());
         timer.scheduleWithFixedDelay(this::tick, 0, 2, TimeUnit.SECONDS);
+        // views loaded before this start were not heard (running was false): compare them now
+        timer.execute(() -> {
+            for (NodeStatus node : dispatcher.nodes()) {
+                views.ready(node.id()).ifPresent(v -> reconcile(node, v));
+            }
+        });
     }
 
     private void tick() {
@@ -78,11 +84,8 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop {
                 }
             }
             for (NodeStatus node : dispatcher.healthyNodes()) {
-                if (!watching.containsKey(node.id())) {
-                    watching.put(node.id(), InputStream.nullInputStream());
-                    Thread.ofVirtual().name("watch-" + node.name()).start(() -> watch(node));
-                } else if (unresolved.contains(node.id())) {
-                    reconcile(node);
+                if (unresolved.contains(node.id())) {
+                    views.ready(node.id()).ifPresent(v -> reconcile(node, v));
                 }
             }
         } catch (RuntimeException e) {
@@ -90,42 +93,30 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop {
         }
     }
 
-    private void watch(NodeStatus node) {
-        String address = node.record().address();
-        try {
-            var res = engines.stream(address, DESTROY_EVENTS);
-            if (res.statusCode() != 200) {
-                return;
-            }
-            watching.put(node.id(), res.body());
-            reconcile(node);
-            try (var reader = new BufferedReader(new InputStreamReader(res.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    if (!line.isBlank()) {
-                        onDestroy(ClusterStore.JSON.readTree(line));
-                    }
-                }
-            }
-        } catch (Exception e) {
-            log.debug("watch of {} ended: {}", node.name(), e.toString());
-        } finally {
-            watching.remove(node.id());
+    @Override
+    public void loaded(NodeStatus node, NodeContainers view) {
+        if (running) {
+            reconcile(node, view);
+        }
+    }
+
+    @Override
+    public void destroyed(NodeStatus node, String engineId) {
+        if (running) {
+            containers.byEngineId(engineId).ifPresent(rec -> forget(rec, "removed"));
         }
     }
 
     /** Drops the records of this node's containers that its engine no longer has. */
-    void reconcile(NodeStatus node) {
-        EngineClient.Reply r = engines.get(node.record().address(), "/containers/json?all=1&filters="
-                + FanOut.encode("{\"label\":[\"" + ContainerRecord.SWARM_ID_LABEL + "\"]}"));
-        if (!r.ok()) {
-            return;
-        }
+    void reconcile(NodeStatus node, NodeContainers view) {
         Set<String> present = new HashSet<>();
         Map<String, String> engineIdBySwarmId = new java.util.HashMap<>();
-        for (JsonNode c : r.json()) {
-            present.add(c.path("Id").asText());
-            engineIdBySwarmId.put(c.path("Labels").path(ContainerRecord.SWARM_ID_LABEL).asText(), c.path("Id").asText());
+        for (ContainerEntry c : view.entries()) {
+            present.add(c.engineId());
+            String swarmId = c.labels().get(ContainerRecord.SWARM_ID_LABEL);
+            if (swarmId != null) {
+                engineIdBySwarmId.put(swarmId, c.engineId());
+            }
         }
         long cutoff = System.currentTimeMillis() - GRACE.toMillis();
         for (ContainerRecord rec : containers.all()) {
@@ -157,11 +148,6 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop {
         }
     }
 
-    private void onDestroy(JsonNode event) {
-        String engineId = event.path("Actor").path("ID").asText(event.path("id").asText());
-        containers.byEngineId(engineId).ifPresent(rec -> forget(rec, "removed"));
-    }
-
     private void forget(ContainerRecord rec, String why) {
         var conflict = store.commit(Txn.builder()
                 .requireValue(rec.key(), ClusterStore.toJson(rec))
@@ -175,15 +161,9 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop {
 
     @Override
     public synchronized void close() {
+        running = false;
         if (timer != null) {
             timer.shutdownNow();
         }
-        watching.values().forEach(in -> {
-            try {
-                in.close();
-            } catch (Exception ignored) {
-                // closing
-            }
-        });
     }
 }

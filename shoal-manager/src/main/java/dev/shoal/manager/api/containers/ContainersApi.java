@@ -14,6 +14,8 @@ import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerRecord;
 import dev.shoal.manager.state.Txn;
+import dev.shoal.manager.views.ContainerEntry;
+import dev.shoal.manager.views.NodeContainers;
 import dev.shoal.manager.scheduler.CreateSpec;
 import dev.shoal.manager.scheduler.Placer;
 import dev.shoal.scheduler.expr.ParseException;
@@ -47,7 +49,13 @@ public final class ContainersApi {
 
     // ---- list -------------------------------------------------------------------------------------------
 
-    public void list(Exchange ex) {
+    /**
+     * {@code docker ps}: from the container views for the nodes whose view is ready, when every filter is one the
+     * manager evaluates on cached entries (see {@link ViewList}); the other nodes, or every node for other filters,
+     * are asked as before, and the answers merged. Each view first fetches again what was marked changed (a
+     * caller's own change, or an event not yet applied), so a caller's list shows what it just did.
+     */
+    public void list(Exchange ex) throws IOException {
         Map<String, List<String>> filters = filters(ex.param("filters"));
         boolean onlyPending = List.of(PendingViews.STATE).equals(filters.get("status"));
         // since=/before= name a container that lives on one node: the manager compares creation times itself
@@ -55,17 +63,21 @@ public final class ContainersApi {
         Created before = earliest(filters.get("before"));
         NodeFilter scope = NodeFilter.of(cluster, ex, f -> networkIdsAsNames(f) | withoutOrder(f));
         List<NodeStatus> nodes = onlyPending ? List.of() : scope.nodes();
+        ViewList fromViews = onlyPending ? null : ViewList.of(ex, filters);
+        Map<String, NodeContainers> synced = fromViews == null ? Map.of() : synced(nodes);
+        List<NodeStatus> asked = nodes.stream().filter(n -> !synced.containsKey(n.id())).toList();
         // network=NODE/NAME values name one engine's own network: each node then gets its own network filter
         List<String> scopes = filters.getOrDefault("network", List.of()).stream()
                 .map(v -> java.util.Objects.requireNonNullElse(scopedTo(v), "")).toList();
         var results = scopes.stream().allMatch(String::isEmpty)
-                ? cluster.fanOut(nodes, n -> cluster.engines().get(n.record().address(),
+                ? cluster.fanOut(asked, n -> cluster.engines().get(n.record().address(),
                         "/containers/json" + scope.suffix()))
-                : cluster.fanOut(nodes.stream().filter(n -> scopes.contains("") || scopes.contains(n.name())).toList(),
+                : cluster.fanOut(asked.stream().filter(n -> scopes.contains("") || scopes.contains(n.name())).toList(),
                         n -> cluster.engines().get(n.record().address(), "/containers/json"
                                 + NodeFilter.of(cluster, ex, f -> networksOf(f, n) | withoutOrder(f)).suffix()));
+        List<ListRow> rows = new ArrayList<>();
         List<ObjectNode> all = new ArrayList<>();
-        Set<String> answered = new HashSet<>();
+        Set<String> answered = new HashSet<>(synced.keySet());
         Map<String, NodeStatus> nodeOf = new java.util.HashMap<>();
         for (var r : results) {
             if (!r.ok() || !r.value().ok()) {
@@ -91,23 +103,99 @@ public final class ContainersApi {
             all.removeIf(c -> (since != null && !since.createdBefore(c, precise))
                     || (before != null && !before.createdAfter(c, precise)));
         }
-        if ((ex.flag("all") || onlyPending) && !filters.containsKey("node")) {
-            for (ContainerRecord rec : cluster.containers().all()) {
-                if (rec.isPending() && PendingViews.matches(rec, filters)) {
-                    all.add(PendingViews.summary(rec));
+        all.forEach(c -> rows.add(ListRow.of(c)));
+        if (fromViews != null && !synced.isEmpty()) {
+            Map<String, NodeStatus> byId = new java.util.HashMap<>();
+            nodes.forEach(n -> byId.put(n.id(), n));
+            for (ContainerEntry e : fromViews.select(cluster.views(), synced.values())) {
+                if ((since == null || since.createdBefore(e)) && (before == null || before.createdAfter(e))) {
+                    rows.add(ListRow.of(e, byId.get(e.nodeId())));
                 }
             }
         }
-        if (ex.flag("all") && !onlyPending) {
-            all.addAll(unanswered(answered, filters));
+        if (ex.flag("all") || onlyPending) {
+            fromRecords(rows, answered, filters, onlyPending);
         }
-        all.sort((a, b) -> Long.compare(b.path("Created").asLong(), a.path("Created").asLong()));
+        rows.sort(ListRow.NEWEST_FIRST);
         String limit = ex.param("limit");
         int n = limit == null ? -1 : parseInt(limit, -1);
-        if (n > 0 && all.size() > n) {
-            all = all.subList(0, n);
+        List<ListRow> shown = n > 0 && rows.size() > n ? rows.subList(0, n) : rows;
+        Object networks = ViewList.networksKey(cluster);
+        java.time.Instant now = java.time.Instant.now();
+        try (JsonArrayWriter out = new JsonArrayWriter(ex)) {
+            for (ListRow row : shown) {
+                if (out.gone()) {
+                    break;
+                }
+                if (row.entry() != null) {
+                    ViewList.write(out, row.entry(), row.node(), networks, now, c -> {
+                        rewriteForCluster(c, row.node());
+                        dev.shoal.manager.api.networks.NetworksApi.clusterNetworkIds(cluster, c);
+                    });
+                } else {
+                    out.element(row.json());
+                }
+            }
         }
-        ex.respondJson(200, all);
+    }
+
+    /** How long a list waits for a view to fetch again what was marked, before asking that node instead. */
+    private static final long SYNC_WAIT_SECONDS = 10;
+
+    /** The ready views of these nodes, each with its marked containers fetched again (a view that cannot: left out). */
+    private Map<String, NodeContainers> synced(List<NodeStatus> nodes) {
+        Map<String, NodeContainers> ready = new java.util.LinkedHashMap<>();
+        Map<String, java.util.concurrent.CompletableFuture<Void>> syncs = new java.util.HashMap<>();
+        for (NodeStatus n : nodes) {
+            cluster.views().ready(n.id()).ifPresent(v -> {
+                ready.put(n.id(), v);
+                syncs.put(n.id(), v.sync());
+            });
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(SYNC_WAIT_SECONDS);
+        for (var s : syncs.entrySet()) {
+            try {
+                s.getValue().get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                ready.remove(s.getKey());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DockerException(503, "interrupted");
+            }
+        }
+        return ready;
+    }
+
+    /**
+     * What {@code ps -a} lists from the records, in one pass: pending containers, and (unless only pending ones are
+     * asked for) the containers the manager made on nodes that gave no list.
+     */
+    private void fromRecords(List<ListRow> rows, Set<String> answered, Map<String, List<String>> filters,
+                             boolean onlyPending) {
+        boolean pendingToo = !filters.containsKey("node");
+        List<String> wantedNodes = filters.get("node");
+        Map<String, List<String>> rest = new java.util.LinkedHashMap<>(filters);
+        rest.remove("node");
+        Map<String, Optional<NodeStatus>> nodes = new java.util.HashMap<>();
+        for (ContainerRecord rec : cluster.containers().all()) {
+            if (rec.isPending()) {
+                if (pendingToo && PendingViews.matches(rec, filters)) {
+                    rows.add(ListRow.of(PendingViews.summary(rec)));
+                }
+                continue;
+            }
+            if (onlyPending || rec.engineId() == null || answered.contains(rec.nodeId())) {
+                continue;
+            }
+            Optional<NodeStatus> node = nodes.computeIfAbsent(rec.nodeId(), id -> cluster.dispatcher().node(id));
+            if (node.isEmpty() || wantedNodes != null && !wantedNodes.contains(node.get().name())
+                    && !wantedNodes.contains(node.get().id())) {
+                continue;
+            }
+            if (PendingViews.matchesUnreachable(rec, rest)) {
+                rows.add(ListRow.of(PendingViews.unreachable(rec, node.get().name())));
+            }
+        }
     }
 
     /** Takes {@code since} and {@code before} out of the filters the engines see (the manager applies them). */
@@ -133,6 +221,16 @@ public final class ContainersApi {
         private int compare(ObjectNode c, Map<String, java.time.Instant> precise) {
             java.time.Instant exact = precise.get(c.path("Id").asText());
             return exact != null ? exact.compareTo(at) : Long.compare(c.path("Created").asLong(), at.getEpochSecond());
+        }
+
+        /** True if the view's entry was created after this container (its exact instant is known). */
+        boolean createdBefore(ContainerEntry e) {
+            return !e.engineId().equals(engineId) && e.created().isAfter(at);
+        }
+
+        /** True if the view's entry was created before this container. */
+        boolean createdAfter(ContainerEntry e) {
+            return !e.engineId().equals(engineId) && e.created().isBefore(at);
         }
 
         boolean tiesWith(ObjectNode c) {
@@ -194,33 +292,6 @@ public final class ContainersApi {
             json = r.json();
         }
         return new Created(at.engineId(), java.time.Instant.parse(json.path("Created").asText()));
-    }
-
-    /**
-     * The containers the manager created on nodes that gave no list now (down, cut off, or failing): never silently
-     * missing from {@code ps -a}, they are listed from their records as classic Swarm listed them, with status
-     * {@code Host Down} and state {@code unknown}, under their engine ID and {@code /node/name}.
-     */
-    private List<ObjectNode> unanswered(Set<String> answered, Map<String, List<String>> filters) {
-        List<String> wantedNodes = filters.get("node");
-        List<ObjectNode> out = new ArrayList<>();
-        Map<String, Optional<NodeStatus>> nodes = new java.util.HashMap<>();
-        for (ContainerRecord rec : cluster.containers().all()) {
-            if (rec.isPending() || rec.engineId() == null || answered.contains(rec.nodeId())) {
-                continue;
-            }
-            Optional<NodeStatus> node = nodes.computeIfAbsent(rec.nodeId(), id -> cluster.dispatcher().node(id));
-            if (node.isEmpty() || wantedNodes != null && !wantedNodes.contains(node.get().name())
-                    && !wantedNodes.contains(node.get().id())) {
-                continue;
-            }
-            Map<String, List<String>> rest = new java.util.LinkedHashMap<>(filters);
-            rest.remove("node");
-            if (PendingViews.matchesUnreachable(rec, rest)) {
-                out.add(PendingViews.unreachable(rec, node.get().name()));
-            }
-        }
-        return out;
     }
 
     /**
@@ -320,7 +391,7 @@ public final class ContainersApi {
     }
 
     /** Names become /node/name and unbound host IPs the node's address, as classic Swarm showed them. */
-    private static void rewriteForCluster(ObjectNode c, NodeStatus node) {
+    static void rewriteForCluster(ObjectNode c, NodeStatus node) {
         ArrayNode names = ClusterStore.JSON.createArrayNode();
         for (JsonNode name : c.path("Names")) {
             String s = name.asText();
@@ -381,6 +452,7 @@ public final class ContainersApi {
         ObjectNode answer = ClusterStore.JSON.createObjectNode();
         switch (created) {
             case Placer.Created.OnNode on -> {
+                cluster.views().changed(on.record().nodeId(), on.record().engineId());
                 answer.put("Id", on.record().engineId());
                 JsonNode warnings = on.engineReply().get("Warnings");
                 answer.set("Warnings", warnings != null && !warnings.isNull() ? warnings
@@ -441,6 +513,12 @@ public final class ContainersApi {
     public void prune(Exchange ex) {
         var results = cluster.fanOut(cluster.dispatcher().healthyNodes(), n -> cluster.engines().post(
                 n.record().address(), "/containers/prune" + ex.queryString(), null));
+        for (var r : results) {
+            if (r.ok() && r.value().ok()) {
+                r.value().json().path("ContainersDeleted").forEach(id -> cluster.views().changed(r.node().id(),
+                        id.asText()));
+            }
+        }
         ex.respondJson(200, Merged.prune(results, "ContainersDeleted"));
     }
 
@@ -504,6 +582,7 @@ public final class ContainersApi {
         Cluster.Located at = cluster.locate(ref);
         EngineClient.Reply r = cluster.engines().delete(at.node().record().address(),
                 "/containers/" + at.engineId() + ex.queryString());
+        cluster.views().changed(at.node().id(), at.engineId());
         if (r.status() == 404) {
             forgetEngineId(at.engineId());
             throw DockerException.noSuchContainer(ref);
@@ -543,6 +622,7 @@ public final class ContainersApi {
         }
         EngineClient.Reply r = cluster.engines().post(at.node().record().address(),
                 "/containers/" + at.engineId() + "/rename?name=" + Cluster.encode(target), null);
+        cluster.views().changed(at.node().id(), at.engineId());
         if (!r.ok()) {
             if (rec != null) {
                 cluster.store().commit(Txn.builder()
@@ -573,6 +653,10 @@ public final class ContainersApi {
 
     // ---- pass-through and exec --------------------------------------------------------------------------
 
+    /** Calls passed through to the engine that change what {@code docker ps} shows of the container. */
+    private static final Set<String> CHANGES_STATE = Set.of("/start", "/stop", "/restart", "/kill", "/pause",
+            "/unpause", "/update");
+
     /** Sends the request on to the container's engine, e.g. start, stop, logs, attach, wait. */
     public void forward(Exchange ex, String ref, String suffix) {
         Optional<ContainerRecord> waiting = pending(ref);
@@ -584,6 +668,14 @@ public final class ContainersApi {
         if (suffix.equals("/update") && at.record() != null) {
             update(ex, at);
             return;
+        }
+        if (CHANGES_STATE.contains(suffix)) {
+            // noted before the client hears the engine's answer: its next list fetches the container again
+            ex.beforeAnswer(() -> cluster.views().changed(at.node().id(), at.engineId()));
+        }
+        if (suffix.equals("/wait")) {
+            // the wait ends when the container has exited (or is removed, --rm): the caller's next list shows that
+            ex.atEnd(() -> cluster.views().changed(at.node().id(), at.engineId()));
         }
         cluster.proxy().forward(ex, at.node().record().address(),
                 "/containers/" + at.engineId() + suffix + ex.queryString());
@@ -607,6 +699,7 @@ public final class ContainersApi {
         EngineClient.Reply r = cluster.placer().updateReservation(at.record(), memory, nanoCpus,
                 () -> cluster.engines().post(at.node().record().address(),
                         "/containers/" + at.engineId() + "/update", bytes));
+        cluster.views().changed(at.node().id(), at.engineId());
         if (!r.ok()) {
             throw r.asError();
         }

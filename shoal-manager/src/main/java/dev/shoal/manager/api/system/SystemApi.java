@@ -11,6 +11,7 @@ import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerRecord;
+import dev.shoal.manager.views.NodeContainers;
 import dev.shoal.model.ShoalVersion;
 
 import java.io.BufferedReader;
@@ -78,15 +79,51 @@ public final class SystemApi {
         return a.equals("amd64") || a.equals("x86_64") ? "amd64" : a.equals("aarch64") ? "arm64" : a;
     }
 
+    /**
+     * {@code docker info}: the engines' facts from their nodes' heartbeats, the container counters from the container
+     * views, the distinct image IDs from each node's image list (fetched again only after the node's image events).
+     * A healthy node whose view is not ready is asked as before ({@code /info} and its images).
+     */
     public void info(Exchange ex) {
         List<NodeStatus> nodes = cluster.dispatcher().nodes();
         // the totals count what `docker ps -a` and `docker images -a` list now: the nodes answering, and pending
         // containers; Images is the number of distinct image IDs over the nodes (the same image on two nodes is one)
-        var fresh = cluster.fanOut(nodes.stream().filter(NodeStatus::healthy).toList(),
+        Map<String, NodeContainers.Counts> counted = new java.util.HashMap<>();
+        List<NodeContainers> imagesToFetch = new ArrayList<>();
+        Map<String, NodeStatus> withView = new java.util.HashMap<>();
+        Set<String> imageIds = new HashSet<>();
+        List<NodeStatus> asked = new ArrayList<>();
+        for (NodeStatus n : nodes) {
+            if (!n.healthy()) {
+                continue;
+            }
+            var view = cluster.views().ready(n.id());
+            if (view.isEmpty() || n.engineInfo().isMissingNode()) {
+                asked.add(n);
+                continue;
+            }
+            counted.put(n.id(), view.get().counts());
+            view.get().imageIds().ifPresentOrElse(imageIds::addAll, () -> {
+                imagesToFetch.add(view.get());
+                withView.put(view.get().nodeId(), n);
+            });
+        }
+        var images = cluster.fanOut(imagesToFetch.stream().map(v -> withView.get(v.nodeId())).toList(), n -> {
+            NodeContainers v = cluster.views().ready(n.id()).orElseThrow();
+            long asOf = v.imageChanges();
+            EngineClient.Reply r = cluster.engines().get(n.record().address(), "/images/json?all=1");
+            Set<String> ids = new HashSet<>();
+            if (r.ok()) {
+                r.json().forEach(i -> ids.add(i.path("Id").asText()));
+                v.imageIds(ids, asOf);
+            }
+            return ids;
+        });
+        images.stream().filter(r -> r.ok()).forEach(r -> imageIds.addAll(r.value()));
+        var fresh = cluster.fanOut(asked,
                 n -> new EngineClient.Reply[] {cluster.engines().get(n.record().address(), "/info"),
                         cluster.engines().get(n.record().address(), "/images/json?all=1")});
-        Set<String> imageIds = new HashSet<>();
-        Set<String> answered = new HashSet<>();
+        Set<String> answered = new HashSet<>(counted.keySet());
         TreeMap<String, JsonNode> infoByNode = new TreeMap<>();
         for (NodeStatus n : nodes) {
             if (!n.engineInfo().isMissingNode()) {
@@ -95,11 +132,28 @@ public final class SystemApi {
         }
         for (var r : fresh) {
             if (r.ok() && r.value()[0].ok()) {
-                infoByNode.put(r.node().id(), r.value()[0].json());
+                JsonNode info = r.value()[0].json();
+                infoByNode.put(r.node().id(), info);
                 answered.add(r.node().id());
+                counted.put(r.node().id(), new NodeContainers.Counts(info.path("Containers").asInt(),
+                        info.path("ContainersRunning").asInt(), info.path("ContainersPaused").asInt(),
+                        info.path("ContainersStopped").asInt()));
                 if (r.value()[1].ok()) {
                     r.value()[1].json().forEach(i -> imageIds.add(i.path("Id").asText()));
                 }
+            }
+        }
+        // reservations per node, in one pass over the records
+        Map<String, long[]> reserved = new java.util.HashMap<>();
+        long pending = 0;
+        for (ContainerRecord rec : cluster.containers().all()) {
+            if (rec.isPending()) {
+                pending++;
+            }
+            if (rec.nodeId() != null) {
+                long[] r = reserved.computeIfAbsent(rec.nodeId(), k -> new long[2]);
+                r[0] += rec.memoryBytes();
+                r[1] += rec.nanoCpus();
             }
         }
         ObjectNode out = infoByNode.isEmpty() ? ClusterStore.JSON.createObjectNode()
@@ -113,8 +167,10 @@ public final class SystemApi {
         pair(status, "Nodes", String.valueOf(nodes.size()));
         for (NodeStatus n : nodes) {
             JsonNode info = infoByNode.getOrDefault(n.id(), n.engineInfo());
-            int c = info.path("Containers").asInt(), cr = info.path("ContainersRunning").asInt(),
-                    cp = info.path("ContainersPaused").asInt(), cs = info.path("ContainersStopped").asInt();
+            NodeContainers.Counts counts = counted.getOrDefault(n.id(), new NodeContainers.Counts(
+                    info.path("Containers").asInt(), info.path("ContainersRunning").asInt(),
+                    info.path("ContainersPaused").asInt(), info.path("ContainersStopped").asInt()));
+            int c = counts.total(), cr = counts.running(), cp = counts.paused(), cs = counts.stopped();
             if (answered.contains(n.id())) {
                 containers += c;
                 running += cr;
@@ -123,13 +179,8 @@ public final class SystemApi {
             }
             cpus += info.path("NCPU").asInt();
             memory += info.path("MemTotal").asLong();
-            long reservedMem = 0, reservedNanoCpu = 0;
-            for (ContainerRecord rec : cluster.containers().all()) {
-                if (n.id().equals(rec.nodeId())) {
-                    reservedMem += rec.memoryBytes();
-                    reservedNanoCpu += rec.nanoCpus();
-                }
-            }
+            long[] r = reserved.getOrDefault(n.id(), new long[2]);
+            long reservedMem = r[0], reservedNanoCpu = r[1];
             pair(status, " " + n.name(), n.record().address());
             pair(status, "  └ ID", n.id());
             pair(status, "  └ Status", n.healthText());
@@ -147,7 +198,6 @@ public final class SystemApi {
             }
         }
         // pending containers are listed by `docker ps -a` (never running): counted as stopped
-        long pending = cluster.containers().all().stream().filter(ContainerRecord::isPending).count();
         containers += (int) pending;
         stopped += (int) pending;
         out.put("ID", cluster.id());
