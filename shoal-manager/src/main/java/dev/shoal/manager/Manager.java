@@ -81,6 +81,13 @@ public final class Manager implements Closeable {
                 config.whenUnschedulable(), config.cpuSharesAsCores());
         ClusterNetworks networks = new ClusterNetworks(store, engines);
         ContainerViews views = new ContainerViews(dispatcher, engines);
+        // an image event on a node (a tag made on its engine directly, too) makes its image index entry stale
+        views.listen(new ContainerViews.Listener() {
+            @Override
+            public void imagesChanged(dev.shoal.manager.dispatcher.NodeStatus node) {
+                placer.images().forget(node.id());
+            }
+        });
         Cluster cluster = new Cluster(store, dispatcher, containers, engines, fanOut, proxy, placer, networks, views);
         ApiServer server = new ApiServer(loops, new ApiRoutes(cluster));
         ClusterLoops clusterLoops = new ClusterLoops(List.of(

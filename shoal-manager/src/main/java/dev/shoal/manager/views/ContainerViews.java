@@ -29,9 +29,15 @@ public final class ContainerViews implements ClusterLoop {
 
     /** Hears what the views learn: a node's containers after each (re)load, and each container destroyed. */
     public interface Listener {
-        void loaded(NodeStatus node, NodeContainers view);
+        default void loaded(NodeStatus node, NodeContainers view) {
+        }
 
-        void destroyed(NodeStatus node, String engineId);
+        default void destroyed(NodeStatus node, String engineId) {
+        }
+
+        /** An image was pulled, tagged, untagged, removed, loaded or imported on the node's engine. */
+        default void imagesChanged(NodeStatus node) {
+        }
     }
 
     private final Dispatcher dispatcher;
@@ -176,6 +182,16 @@ public final class ContainerViews implements ClusterLoop {
                 l.destroyed(node, engineId);
             } catch (RuntimeException e) {
                 log.warn("view listener failed on a destroy on {}: {}", node.name(), e.toString());
+            }
+        }
+    }
+
+    void imagesChanged(NodeStatus node) {
+        for (Listener l : listeners) {
+            try {
+                l.imagesChanged(node);
+            } catch (RuntimeException e) {
+                log.warn("view listener failed on an image event on {}: {}", node.name(), e.toString());
             }
         }
     }

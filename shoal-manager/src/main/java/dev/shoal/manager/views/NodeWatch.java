@@ -110,6 +110,7 @@ final class NodeWatch {
         String action = ev.path("Action").asText(ev.path("status").asText(""));
         if (type.equals("image")) {
             view.imageEvent();
+            owner.imagesChanged(node);
             return;
         }
         if (type.equals("network")) {
