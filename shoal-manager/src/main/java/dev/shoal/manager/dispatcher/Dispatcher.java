@@ -49,7 +49,7 @@ public final class Dispatcher implements Closeable {
     private static final Pattern NODE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     static final Pattern NODE_ID = Pattern.compile("[a-z0-9]{8,64}");
 
-    private record Report(JsonNode info, JsonNode version, String error, long atNanos, Instant at) { }
+    record Report(JsonNode info, JsonNode version, String error, long atNanos, Instant at) { }
 
     private final ClusterStore store;
     private final NodeRecords records;

@@ -2,52 +2,52 @@ package dev.shoal.manager.dispatcher;
 
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.NodeRecord;
-import java.util.ArrayList;
+import dev.shoal.manager.state.StateEvent;
+
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The committed node records, read from the store on every call but parsed only when a record's JSON changed: the
- * dispatcher is asked for every node on each placement, {@code info} and TLS handshake to a node, and parsing 5,000
- * records each time cost more than the rest of those calls.
+ * The committed node records, kept from the store's events (read once at start, then each change; rebuilt on a
+ * snapshot install): the dispatcher is asked for every node on each placement, {@code info} and TLS handshake to a
+ * node, so nothing is read or parsed per call. A commit's events are applied before it returns, so a heartbeat's own
+ * registration is here when its commit returns.
  */
 final class NodeRecords {
-    private record Parsed(String json, NodeRecord record) { }
-
     private final ClusterStore store;
-    private final Map<String, Parsed> byKey = new ConcurrentHashMap<>();
+    private final Map<String, NodeRecord> byId = new ConcurrentSkipListMap<>();
 
     NodeRecords(ClusterStore store) {
         this.store = store;
+        store.onEvent(this::apply);
+        load();
     }
 
-    /** Every committed node record, in key order. */
+    private synchronized void load() {
+        byId.clear();
+        for (NodeRecord r : store.readAll(NodeRecord.PREFIX, NodeRecord.class)) {
+            byId.put(r.id(), r);
+        }
+    }
+
+    private synchronized void apply(StateEvent event) {
+        switch (event) {
+            case StateEvent.NodeChanged c when c.after() != null -> byId.put(c.after().id(), c.after());
+            case StateEvent.NodeChanged c -> byId.remove(c.before().id());
+            case StateEvent.SnapshotInstalled s -> load();
+            default -> { }
+        }
+    }
+
+    /** Every committed node record, in ID order. */
     List<NodeRecord> all() {
-        var entries = store.scan(NodeRecord.PREFIX);
-        List<NodeRecord> out = new ArrayList<>(entries.size());
-        for (Map.Entry<String, String> e : entries) {
-            out.add(parse(e.getKey(), e.getValue()));
-        }
-        if (byKey.size() > entries.size()) {
-            byKey.keySet().removeIf(k -> store.get(k).isEmpty()); // records removed since
-        }
-        return out;
+        return List.copyOf(byId.values());
     }
 
     /** Node {@code id}'s committed record, if any. */
-    java.util.Optional<NodeRecord> get(String id) {
-        String key = NodeRecord.PREFIX + id;
-        return store.get(key).map(json -> parse(key, json));
-    }
-
-    private NodeRecord parse(String key, String json) {
-        Parsed known = byKey.get(key);
-        if (known != null && known.json().equals(json)) {
-            return known.record();
-        }
-        NodeRecord record = ClusterStore.fromJson(json, NodeRecord.class);
-        byKey.put(key, new Parsed(json, record));
-        return record;
+    Optional<NodeRecord> get(String id) {
+        return Optional.ofNullable(byId.get(id));
     }
 }

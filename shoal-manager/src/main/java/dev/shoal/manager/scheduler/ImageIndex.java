@@ -108,11 +108,6 @@ public final class ImageIndex {
         }
     }
 
-    /** Whether the look-ups a create makes need the engines now (a test reads it). */
-    int entries() {
-        return byNode.size();
-    }
-
     private static long imageCount(NodeStatus n) {
         return n.engineInfo().path("Images").asLong(-1);
     }

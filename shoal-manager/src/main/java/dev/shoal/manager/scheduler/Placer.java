@@ -607,11 +607,6 @@ public final class Placer {
         return scheduler.place(snapshot(facts), r);
     }
 
-    /** The kept snapshot, for tests: how many times it was built from scratch. */
-    public long snapshotRebuilds() {
-        return view.rebuilds();
-    }
-
     /** The snapshot a decision is made on, built from scratch: every node (unhealthy ones get nothing) and every placed record. */
     ClusterSnapshot snapshot(EngineFacts facts) {
         Map<String, List<ContainerRecord>> byNode = new HashMap<>();

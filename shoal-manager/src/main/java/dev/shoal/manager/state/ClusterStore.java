@@ -55,7 +55,6 @@ public final class ClusterStore implements Closeable {
     private final RaftServer server;
     private final RaftClient client;
     private final KvStateMachine machine;
-    private final List<Consumer<Txn>> listeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<StateEvent>> eventListeners = new CopyOnWriteArrayList<>();
 
     private ClusterStore(RaftServer server, RaftClient client, KvStateMachine machine) {
@@ -127,13 +126,6 @@ public final class ClusterStore implements Closeable {
     }
 
     private void tell(KvStateMachine.Applied applied) {
-        for (Consumer<Txn> l : listeners) {
-            try {
-                l.accept(applied.txn());
-            } catch (RuntimeException e) {
-                LOG.warn("state listener {} failed: {}", l, e.toString());
-            }
-        }
         if (!eventListeners.isEmpty()) {
             publish(StateEvents.of(applied.index(), applied.changes()));
         }
@@ -226,11 +218,6 @@ public final class ClusterStore implements Closeable {
 
     public <T> List<T> readAll(String prefix, Class<T> type) {
         return scan(prefix).stream().map(e -> fromJson(e.getValue(), type)).toList();
-    }
-
-    /** Called after each applied transaction, on the state machine's thread. */
-    public void onApplied(Consumer<Txn> listener) {
-        listeners.add(listener);
     }
 
     /**

@@ -35,7 +35,7 @@ class ClusterStoreTest {
     void aPlainRaftClientWithAMalformedRecordIsRefusedAndTheStoreKeepsCommitting() throws Exception {
         int port = freePort();
         try (ClusterStore store = ClusterStore.open(dir, "127.0.0.1", port)) {
-            store.onApplied(txn -> {
+            store.onEvent(event -> {
                 throw new IllegalStateException("a listener that always fails");
             });
             var peer = org.apache.ratis.protocol.RaftPeer.newBuilder().setId("m1").setAddress("127.0.0.1:" + port).build();
