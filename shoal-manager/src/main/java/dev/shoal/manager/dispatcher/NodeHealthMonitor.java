@@ -12,9 +12,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The one place that decides a node is up or down: it compares each node's heartbeat health with its committed
@@ -28,7 +25,7 @@ public final class NodeHealthMonitor implements ClusterLoop {
 
     private final ClusterStore store;
     private final Dispatcher dispatcher;
-    private ScheduledExecutorService timer;
+    private dev.shoal.manager.loops.Ticker timer;
     private volatile long startedNanos;
 
     public NodeHealthMonitor(ClusterStore store, Dispatcher dispatcher) {
@@ -44,8 +41,7 @@ public final class NodeHealthMonitor implements ClusterLoop {
     @Override
     public synchronized void start() {
         startedNanos = System.nanoTime();
-        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("node-health").factory());
-        timer.scheduleWithFixedDelay(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+        timer = dev.shoal.manager.loops.Ticker.start("node-health", Duration.ZERO, TICK, this::tick);
     }
 
     void tick() {
@@ -94,7 +90,7 @@ public final class NodeHealthMonitor implements ClusterLoop {
     @Override
     public synchronized void close() {
         if (timer != null) {
-            timer.shutdownNow();
+            timer.close();
         }
     }
 }

@@ -10,12 +10,10 @@ import dev.shoal.manager.state.NetworkRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps every healthy node's copies of the cluster networks true to the records: a node that joined later (or was
@@ -38,7 +36,7 @@ public final class NetworkSync implements dev.shoal.manager.loops.ClusterLoop {
     private final Dispatcher dispatcher;
     private final EngineClient engines;
     private final ClusterNetworks networks;
-    private ScheduledExecutorService timer;
+    private dev.shoal.manager.loops.Ticker timer;
 
     public NetworkSync(dev.shoal.manager.state.ClusterStore store, Dispatcher dispatcher, EngineClient engines,
                        ClusterNetworks networks) {
@@ -60,8 +58,7 @@ public final class NetworkSync implements dev.shoal.manager.loops.ClusterLoop {
 
     @Override
     public synchronized void start() {
-        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("network-sync").factory());
-        timer.scheduleWithFixedDelay(this::tick, 1, 2, TimeUnit.SECONDS);
+        timer = dev.shoal.manager.loops.Ticker.start("network-sync", Duration.ofSeconds(1), Duration.ofSeconds(2), this::tick);
     }
 
     void tick() {
@@ -139,7 +136,7 @@ public final class NetworkSync implements dev.shoal.manager.loops.ClusterLoop {
     @Override
     public synchronized void close() {
         if (timer != null) {
-            timer.shutdownNow();
+            timer.close();
         }
     }
 }

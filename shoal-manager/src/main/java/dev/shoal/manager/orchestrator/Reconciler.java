@@ -17,9 +17,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps container records true to the engines: a container removed on its node (by {@code --rm}, or behind the
@@ -43,7 +40,7 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop, Co
     private final EngineClient engines;
     private final ContainerViews views;
     private volatile boolean running;
-    private ScheduledExecutorService timer;
+    private dev.shoal.manager.loops.Ticker timer;
 
     public Reconciler(ClusterStore store, ContainerIndex containers, Dispatcher dispatcher, EngineClient engines,
                       ContainerViews views) {
@@ -63,8 +60,7 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop, Co
     @Override
     public synchronized void start() {
         running = true;
-        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("reconciler").factory());
-        timer.scheduleWithFixedDelay(this::tick, 0, 2, TimeUnit.SECONDS);
+        timer = dev.shoal.manager.loops.Ticker.start("reconciler", Duration.ZERO, Duration.ofSeconds(2), this::tick);
         // views loaded before this start were not heard (running was false): compare them now
         timer.execute(() -> {
             for (NodeStatus node : dispatcher.nodes()) {
@@ -163,7 +159,7 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop, Co
     public synchronized void close() {
         running = false;
         if (timer != null) {
-            timer.shutdownNow();
+            timer.close();
         }
     }
 }

@@ -7,15 +7,13 @@ import dev.shoal.manager.loops.ClusterLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Every node's containers, kept from each node's one event stream (see {@link NodeWatch}): what {@code docker ps}
@@ -46,7 +44,7 @@ public final class ContainerViews implements ClusterLoop {
     private final Map<String, NodeWatch> watches = new ConcurrentHashMap<>();
     private final Map<String, Set<ContainerEntry>> byLabelKey = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private ScheduledExecutorService timer;
+    private dev.shoal.manager.loops.Ticker timer;
     /** Whole-node loads at once (a manager starting with thousands of nodes loads them a few dozen at a time). */
     final java.util.concurrent.Semaphore loads = new java.util.concurrent.Semaphore(32);
 
@@ -66,14 +64,13 @@ public final class ContainerViews implements ClusterLoop {
 
     @Override
     public synchronized void start() {
-        timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("views").factory());
-        timer.scheduleWithFixedDelay(this::tick, 0, 1, TimeUnit.SECONDS);
+        timer = dev.shoal.manager.loops.Ticker.start("views", Duration.ZERO, Duration.ofSeconds(1), this::tick);
     }
 
     @Override
     public synchronized void close() {
         if (timer != null) {
-            timer.shutdownNow();
+            timer.close();
             timer = null;
         }
         watches.values().forEach(NodeWatch::close);
