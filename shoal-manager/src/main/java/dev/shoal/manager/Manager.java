@@ -95,7 +95,8 @@ public final class Manager implements Closeable {
                 views,
                 new Reconciler(store, containers, dispatcher, engines, views),
                 new PendingQueue(placer, store),
-                new NetworkSync(store, dispatcher, engines, networks)));
+                new NetworkSync(store, dispatcher, engines, networks),
+                new dev.shoal.manager.views.ObservedStates(store, containers, views)));
         dispatcher.listen(config.clusterListen());
         if (security != null) {
             // a renewed manager certificate is presented on new connections: cluster port, calls and relays to nodes

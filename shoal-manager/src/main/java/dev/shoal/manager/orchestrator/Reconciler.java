@@ -126,7 +126,7 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop, Co
                     var conflict = store.commit(Txn.builder()
                             .requireValue(rec.key(), ClusterStore.toJson(rec))
                             .put(rec.key(), ClusterStore.toJson(rec.withEngineId(found))).build());
-                    if (conflict.isEmpty() && rec.startRequested()) {
+                    if (conflict.isEmpty() && rec.desiredRunning()) {
                         // a pending container placed just before the crash: its start was asked for
                         engines.post(node.record().address(), "/containers/" + found + "/start", null);
                     }

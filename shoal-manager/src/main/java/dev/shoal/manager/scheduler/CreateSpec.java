@@ -3,7 +3,9 @@ package dev.shoal.manager.scheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shoal.manager.errors.DockerException;
 import dev.shoal.manager.state.ClusterStore;
+import dev.shoal.manager.state.ReschedulePolicy;
 import dev.shoal.scheduler.expr.Expr;
 import dev.shoal.scheduler.expr.ParseException;
 import dev.shoal.scheduler.model.PortBinding;
@@ -22,16 +24,19 @@ import java.util.Map;
  * @param labels the container's labels after {@link #from} (rules moved in), for affinities and the record
  * @param ports  the fixed host ports it binds, as {@code 80/tcp} (with {@code --net=host}: the ports it exposes)
  * @param volumes the named volumes it mounts ({@code -v NAME:/path}, {@code --mount type=volume,source=NAME})
+ * @param reschedule what to do when its node is lost (see {@link ReschedulePolicy})
  */
 public record CreateSpec(Request request, long memory, long nanoCpus, Map<String, String> labels,
-                         List<String> ports, List<String> volumes) {
+                         List<String> ports, List<String> volumes, ReschedulePolicy reschedule) {
 
     /**
      * Reads a create body and, as classic Swarm did, moves its {@code constraint:}/{@code affinity:} environment
-     * entries into the JSON-array labels, so the engine's container does not see them and keeps its rules.
+     * entries into the JSON-array labels, so the engine's container does not see them and keeps its rules; its
+     * {@code reschedule:} entries likewise go into the {@link ReschedulePolicy#LABEL} label.
      * The body is changed only when every rule parses.
      *
      * @throws ParseException for a malformed rule, naming it (the API answers 400)
+     * @throws DockerException 400 for an unknown or contradictory reschedule policy
      */
     public static CreateSpec from(ObjectNode body, boolean cpuSharesAsCores) {
         List<String> env = new ArrayList<>();
@@ -100,9 +105,64 @@ public record CreateSpec(Request request, long memory, long nanoCpus, Map<String
             }
         }
 
+        ReschedulePolicy reschedule = reschedulePolicy(env, labels, host);
         moveRulesIntoLabels(body, env, labels);
         return new CreateSpec(request, memory, nanoCpus, Map.copyOf(labels), List.copyOf(ports),
-                List.copyOf(volumes));
+                List.copyOf(volumes), reschedule);
+    }
+
+    /**
+     * The policy the environment's {@code reschedule:} entries and the {@link ReschedulePolicy#LABEL} label name
+     * (a JSON array, or one bare name); with none, {@code on-node-failure} for the restart policies that mean
+     * "keep it running" ({@code always}, {@code unless-stopped}), else {@code off}.
+     */
+    private static ReschedulePolicy reschedulePolicy(List<String> env, Map<String, String> labels, JsonNode host) {
+        java.util.Set<ReschedulePolicy> named = java.util.EnumSet.noneOf(ReschedulePolicy.class);
+        try {
+            for (String e : env) {
+                if (e.startsWith(ReschedulePolicy.ENV_PREFIX)) {
+                    named.add(ReschedulePolicy.of(e.substring(ReschedulePolicy.ENV_PREFIX.length())));
+                }
+            }
+            String label = labels.get(ReschedulePolicy.LABEL);
+            if (label != null) {
+                for (String name : policyNames(label)) {
+                    named.add(ReschedulePolicy.of(name));
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw DockerException.badRequest(e.getMessage());
+        }
+        if (named.size() > 1) {
+            throw DockerException.badRequest("invalid reschedule policy: \"off\" and \"on-node-failure\" are both"
+                    + " given; give one");
+        }
+        if (named.size() == 1) {
+            return named.iterator().next();
+        }
+        String restart = host.path("RestartPolicy").path("Name").asText("");
+        return restart.equals("always") || restart.equals("unless-stopped") ? ReschedulePolicy.ON_NODE_FAILURE
+                : ReschedulePolicy.OFF;
+    }
+
+    private static List<String> policyNames(String label) {
+        String text = label.trim();
+        if (!text.startsWith("[")) {
+            return List.of(text);
+        }
+        try {
+            JsonNode array = ClusterStore.JSON.readTree(text);
+            List<String> out = new ArrayList<>();
+            for (JsonNode n : array) {
+                if (!n.isTextual()) {
+                    throw new IllegalArgumentException("invalid reschedule policy: " + n);
+                }
+                out.add(n.asText());
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("invalid reschedule policy: " + label + " is not a JSON array of names");
+        }
     }
 
     /** {@code 80/tcp}, {@code 53/udp}, {@code 8000-8002/tcp} as host-mode ports. */
@@ -143,10 +203,19 @@ public record CreateSpec(Request request, long memory, long nanoCpus, Map<String
         List<String> constraints = new ArrayList<>(Request.ruleLabel("constraint",
                 labels.get(Request.CONSTRAINTS_LABEL)));
         List<String> affinities = new ArrayList<>(Request.ruleLabel("affinity", labels.get(Request.AFFINITIES_LABEL)));
+        List<String> reschedule = new ArrayList<>(labels.containsKey(ReschedulePolicy.LABEL)
+                ? policyNames(labels.get(ReschedulePolicy.LABEL)) : List.of());
+        int policiesBefore = reschedule.size();
         ArrayNode kept = ClusterStore.JSON.createArrayNode();
         boolean moved = false;
         for (String e : env) {
-            if (e.startsWith("constraint:")) {
+            if (e.startsWith(ReschedulePolicy.ENV_PREFIX)) {
+                String name = e.substring(ReschedulePolicy.ENV_PREFIX.length()).trim();
+                if (!reschedule.contains(name)) {
+                    reschedule.add(name);
+                }
+                moved = true;
+            } else if (e.startsWith("constraint:")) {
                 constraints.add(Expr.unescapeBang(e.substring("constraint:".length())));
                 moved = true;
             } else if (e.startsWith("affinity:")) {
@@ -171,6 +240,11 @@ public record CreateSpec(Request request, long memory, long nanoCpus, Map<String
             String text = toJson(affinities);
             out.put(Request.AFFINITIES_LABEL, text);
             labels.put(Request.AFFINITIES_LABEL, text);
+        }
+        if (reschedule.size() != policiesBefore) {
+            String text = toJson(reschedule);
+            out.put(ReschedulePolicy.LABEL, text);
+            labels.put(ReschedulePolicy.LABEL, text);
         }
     }
 

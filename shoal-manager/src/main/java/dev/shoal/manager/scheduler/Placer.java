@@ -145,10 +145,11 @@ public final class Placer {
                     throw new DockerException(500, u.message());
                 }
                 record = ContainerRecord.pending(swarmId, finalName, image, request.memory(), request.nanoCpus(),
-                        labels, request.ports(), spec, u.message());
+                        labels, request.ports(), spec, u.message()).withReschedule(request.reschedule());
             } else {
                 record = ContainerRecord.placed(swarmId, finalName, ((Placement.Placed) decision).nodeId(), image,
-                        request.memory(), request.nanoCpus(), labels, request.ports()).withSpec(spec);
+                        request.memory(), request.nanoCpus(), labels, request.ports()).withSpec(spec)
+                        .withReschedule(request.reschedule());
             }
             Txn.Builder builder = Txn.builder()
                     .requireAbsent(ContainerRecord.nameKey(finalName))
@@ -304,7 +305,7 @@ public final class Placer {
             return false;
         }
         log.info("pending container {} placed on {}", created.name(), node.name());
-        if (placed.startRequested()) {
+        if (placed.desiredRunning()) {
             EngineClient.Reply started = engines.post(node.record().address(),
                     "/containers/" + created.engineId() + "/start", null);
             if (!started.ok() && started.status() != 304) {
@@ -502,14 +503,20 @@ public final class Placer {
                 .delete(VOLUME_PREFIX + volume).build());
     }
 
-    /** Marks a pending container to start as soon as it is placed (its start asked while it waits). */
-    public void requestStart(ContainerRecord rec, boolean start) {
-        synchronized (lock) {
-            ContainerRecord current = containers.exact(rec.swarmId()).orElse(rec);
-            if (current.startRequested() != start) {
-                replace(current, current.withStartRequested(start));
+    /**
+     * Records the run state the user asked ({@code docker start}/{@code restart}: running; {@code stop}/{@code kill}:
+     * not), before the engine is asked: a pending container starts once placed if it is to run; a placed one is
+     * started again where it is made again. Nothing is written when it is already so.
+     */
+    public void desireRunning(ContainerRecord rec, boolean running) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            ContainerRecord current = containers.exact(rec.swarmId()).orElse(null);
+            if (current == null || current.desiredRunning() == running
+                    || replace(current, current.withDesiredRunning(running))) {
+                return;
             }
         }
+        log.warn("container {}: its desired run state changed under three tries; left as it is", rec.name());
     }
 
     /** Removes a pending container's record. True if it was still pending. */

@@ -50,7 +50,29 @@ public final class ClusterStore implements Closeable {
             NodeRecord.PREFIX, NodeRecord.class,
             ContainerRecord.PREFIX, ContainerRecord.class,
             NetworkRecord.PREFIX, NetworkRecord.class,
-            NodeState.PREFIX, NodeState.class);
+            NodeState.PREFIX, NodeState.class,
+            ContainerObserved.PREFIX, ContainerObserved.class);
+
+    /**
+     * Whether the stored value of {@code key} is the record {@code expected} (a {@code requireValue} precondition):
+     * the same text, or the same record once the stored text is read as its table's type and written again — so a
+     * record written by an older version (without a field added since) still matches what a reader made of it.
+     */
+    static boolean sameRecord(String key, String expected, String stored) {
+        if (stored == null || expected.equals(stored)) {
+            return stored != null;
+        }
+        for (Map.Entry<String, Class<?>> t : RECORDS.entrySet()) {
+            if (key.startsWith(t.getKey())) {
+                try {
+                    return expected.equals(toJson(fromJson(stored, t.getValue())));
+                } catch (RuntimeException unreadable) {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
 
     private final RaftServer server;
     private final RaftClient client;

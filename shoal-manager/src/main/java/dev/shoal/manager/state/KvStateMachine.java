@@ -145,7 +145,7 @@ final class KvStateMachine extends BaseStateMachine {
             if (op.kind() == Txn.Kind.REQUIRE_ABSENT && data.containsKey(op.key())) {
                 return "conflict:" + op.key();
             }
-            if (op.kind() == Txn.Kind.REQUIRE_VALUE && !op.value().equals(data.get(op.key()))) {
+            if (op.kind() == Txn.Kind.REQUIRE_VALUE && !ClusterStore.sameRecord(op.key(), op.value(), data.get(op.key()))) {
                 return "conflict:" + op.key();
             }
             if (op.kind() == Txn.Kind.REQUIRE_VERSION && version(op.key()) != Long.parseLong(op.value())) {

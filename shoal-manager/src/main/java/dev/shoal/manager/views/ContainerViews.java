@@ -33,6 +33,13 @@ public final class ContainerViews implements ClusterLoop {
         default void destroyed(NodeStatus node, String engineId) {
         }
 
+        /**
+         * A node's entry was put ({@code after}, perhaps equal to {@code before} after a refresh) or dropped
+         * ({@code after} null: destroyed, or the node left); called by the node's watch, one node at a time in order.
+         */
+        default void entryChanged(String nodeId, ContainerEntry before, ContainerEntry after) {
+        }
+
         /** An image was pulled, tagged, untagged, removed, loaded or imported on the node's engine. */
         default void imagesChanged(NodeStatus node) {
         }
@@ -159,6 +166,16 @@ public final class ContainerViews implements ClusterLoop {
                     s.add(now);
                     return s;
                 });
+            }
+        }
+    }
+
+    void entryChanged(String nodeId, ContainerEntry before, ContainerEntry after) {
+        for (Listener l : listeners) {
+            try {
+                l.entryChanged(nodeId, before, after);
+            } catch (RuntimeException e) {
+                log.warn("view listener failed on a change on {}: {}", nodeId, e.toString());
             }
         }
     }

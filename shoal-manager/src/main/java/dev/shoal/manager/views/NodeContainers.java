@@ -197,12 +197,14 @@ public final class NodeContainers {
     void put(ContainerEntry e) {
         ContainerEntry old = byId.put(e.engineId(), e);
         owner.indexed(old, e);
+        owner.entryChanged(nodeId, old, e);
     }
 
     void remove(String engineId) {
         ContainerEntry old = byId.remove(engineId);
         if (old != null) {
             owner.indexed(old, null);
+            owner.entryChanged(nodeId, old, null);
         }
     }
 

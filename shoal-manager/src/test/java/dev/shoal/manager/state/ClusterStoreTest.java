@@ -134,4 +134,25 @@ class ClusterStoreTest {
             assertThat(index.countOnNode("n1")).isZero();
         }
     }
+
+    @Test
+    void aRecordWrittenBeforeItsNewestFieldsStillMatchesWhatAReaderMadeOfIt() throws Exception {
+        // as an earlier version wrote it: "startRequested" (now desiredRunning), no reschedule policy
+        String old = "{\"swarmId\":\"s9\",\"name\":\"web\",\"nodeId\":null,\"engineId\":null,\"image\":\"busybox\","
+                + "\"memoryBytes\":0,\"nanoCpus\":0,\"createdAtMillis\":1,\"labels\":{},\"ports\":[],\"spec\":null,"
+                + "\"startRequested\":true,\"pendingReason\":\"no node\"}";
+        ContainerRecord read = ClusterStore.fromJson(old, ContainerRecord.class);
+        assertThat(read.desiredRunning()).isTrue();
+        assertThat(read.reschedule()).isEqualTo(ReschedulePolicy.OFF);
+        try (ClusterStore store = ClusterStore.open(dir, "127.0.0.1", freePort())) {
+            assertThat(store.commit(Txn.builder().put(read.key(), old).build())).isEmpty();
+            ContainerRecord placed = read.placedOn("n1");
+            assertThat(store.commit(Txn.builder().requireValue(read.key(), ClusterStore.toJson(read))
+                    .put(read.key(), ClusterStore.toJson(placed)).build())).as("the same record, newer text").isEmpty();
+            assertThat(store.commit(Txn.builder().requireValue(read.key(), ClusterStore.toJson(read))
+                    .put(read.key(), ClusterStore.toJson(read)).build())).as("a stale read still loses")
+                    .contains(read.key());
+            assertThat(store.read(read.key(), ContainerRecord.class)).contains(placed);
+        }
+    }
 }

@@ -669,6 +669,12 @@ public final class ContainersApi {
             update(ex, at);
             return;
         }
+        if (at.record() != null) {
+            Boolean desired = desiredRunning(suffix, ex.param("signal"));
+            if (desired != null) {
+                cluster.placer().desireRunning(at.record(), desired);
+            }
+        }
         if (CHANGES_STATE.contains(suffix)) {
             // noted before the client hears the engine's answer: its next list fetches the container again
             ex.beforeAnswer(() -> cluster.views().changed(at.node().id(), at.engineId()));
@@ -679,6 +685,20 @@ public final class ContainersApi {
         }
         cluster.proxy().forward(ex, at.node().record().address(),
                 "/containers/" + at.engineId() + suffix + ex.queryString());
+    }
+
+    /**
+     * The run state a call asks for: start and restart run it, stop and a kill with SIGKILL (the default) end it;
+     * null for anything else (a kill with another signal may leave it running).
+     */
+    static Boolean desiredRunning(String suffix, String signal) {
+        return switch (suffix) {
+            case "/start", "/restart" -> true;
+            case "/stop" -> false;
+            case "/kill" -> signal == null || signal.isEmpty() || signal.equalsIgnoreCase("KILL")
+                    || signal.equalsIgnoreCase("SIGKILL") || signal.equals("9") ? false : null;
+            default -> null;
+        };
     }
 
     /** {@code docker update}: the reservation follows the new limits, and is checked against the node first. */
@@ -714,11 +734,11 @@ public final class ContainersApi {
     private void forwardPending(Exchange ex, ContainerRecord rec, String suffix) {
         switch (suffix) {
             case "/start" -> {
-                cluster.placer().requestStart(rec, true);
+                cluster.placer().desireRunning(rec, true);
                 ex.respondEmpty(204);
             }
             case "/stop", "/kill" -> {
-                cluster.placer().requestStart(rec, false);
+                cluster.placer().desireRunning(rec, false);
                 ex.respondEmpty(204);
             }
             case "/attach", "/attach/ws" -> {

@@ -97,7 +97,7 @@ final class PendingViews {
         c.putNull("Node");
         ObjectNode pending = c.putObject("Pending");
         pending.put("Reason", rec.pendingReason() == null ? "" : rec.pendingReason());
-        pending.put("StartRequested", rec.startRequested());
+        pending.put("StartRequested", rec.desiredRunning());
         return c;
     }
 

@@ -70,7 +70,7 @@ class NodeRemoveTest {
 
                 ClusterStore store = manager.store();
                 ContainerRecord record = new ContainerRecord("s1", "web", id, "e".repeat(64), "busybox", 0, 0,
-                        System.currentTimeMillis(), Map.of(), List.of(), null, false, null);
+                        System.currentTimeMillis(), Map.of(), List.of(), null, false, null, null);
                 assertThat(store.commit(Txn.builder().put(record.key(), ClusterStore.toJson(record)).build())).isEmpty();
                 Reply busy = call(socket, "DELETE", "/v1.41/nodes/node1?force=false");
                 assertThat(busy.status()).isEqualTo(409);
