@@ -211,4 +211,26 @@ class ClassicHabitsIT {
         Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).inheritIO().start();
         assertThat(kill.waitFor()).isZero();
     }
+
+    @Test
+    void aReschedulePolicyIsKeptAsClassicSwarmsLabelAndABadOneIsRefusedWithNothingMade() {
+        String byEnv = names.next("resched-env");
+        runDetached(byEnv, "-e", "reschedule:on-node-failure", "-e", "KEEP=1", "busybox").assertOk();
+        assertThat(docker.run("inspect", "--format",
+                "{{index .Config.Labels \"com.docker.swarm.reschedule-policies\"}}|{{json .Config.Env}}", byEnv)
+                .assertOk().trimmed())
+                .startsWith("[\"on-node-failure\"]|")
+                .contains("KEEP=1")
+                .doesNotContain("reschedule:");
+
+        String bad = names.next("resched-bad");
+        DockerCli.Result refused = runDetached(bad, "-e", "reschedule:sometimes", "busybox");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err()).contains("invalid reschedule policy: sometimes");
+        assertThat(docker.run("ps", "-a", "--filter", "name=" + bad, "--format", "{{.Names}}").assertOk().trimmed())
+                .isEmpty();
+        DockerCli.Result both = runDetached(names.next("resched-both"), "--label",
+                "com.docker.swarm.reschedule-policies=[\"off\",\"on-node-failure\"]", "busybox");
+        assertThat(both.err()).contains("invalid reschedule policy");
+    }
 }

@@ -96,7 +96,8 @@ public final class Manager implements Closeable {
                 new Reconciler(store, containers, dispatcher, engines, views),
                 new PendingQueue(placer, store),
                 new NetworkSync(store, dispatcher, engines, networks),
-                new dev.shoal.manager.views.ObservedStates(store, containers, views)));
+                new dev.shoal.manager.views.ObservedStates(store, containers, views),
+                new dev.shoal.manager.orchestrator.Rescheduler(store, containers)));
         dispatcher.listen(config.clusterListen());
         if (security != null) {
             // a renewed manager certificate is presented on new connections: cluster port, calls and relays to nodes

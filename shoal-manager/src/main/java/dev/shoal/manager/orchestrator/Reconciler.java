@@ -114,6 +114,13 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop, Co
                 engineIdBySwarmId.put(swarmId, c.engineId());
             }
         }
+        for (ContainerEntry c : view.entries()) {
+            String swarmId = c.labels().get(ContainerRecord.SWARM_ID_LABEL);
+            if (swarmId != null) {
+                containers.bySwarmId(swarmId).filter(rec -> !node.id().equals(rec.nodeId()))
+                        .ifPresent(rec -> leftBehind(node, c, rec));
+            }
+        }
         long cutoff = System.currentTimeMillis() - GRACE.toMillis();
         for (ContainerRecord rec : containers.all()) {
             if (!node.id().equals(rec.nodeId()) || rec.createdAtMillis() >= cutoff) {
@@ -141,6 +148,39 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop, Co
             } else if (!present.contains(rec.engineId())) {
                 forget(rec, "gone from " + node.name());
             }
+        }
+    }
+
+    /**
+     * A copy on {@code node} of a container whose record names no node or another one: its node was lost and the
+     * container rescheduled. If it still waits for a node, it stays here as it is (adopted: nothing is made twice);
+     * if it was made elsewhere, this copy is removed before the node's containers are listed as running again.
+     */
+    void leftBehind(NodeStatus node, ContainerEntry copy, ContainerRecord rec) {
+        if (rec.isPending()) {
+            ContainerRecord adopted = rec.placedOn(node.id()).withEngineId(copy.engineId());
+            boolean done = store.commit(Txn.builder()
+                    .requireValue(rec.key(), ClusterStore.toJson(rec))
+                    .put(adopted.key(), ClusterStore.toJson(adopted)).build()).isEmpty();
+            if (done) {
+                log.info("container {} ({}): its node {} came back before it was made elsewhere; kept there",
+                        rec.name(), copy.engineId(), node.name());
+                return;
+            }
+            rec = containers.bySwarmId(rec.swarmId()).orElse(null);
+            if (rec == null || rec.isPending() || node.id().equals(rec.nodeId())) {
+                return; // removed, still waiting, or adopted: the next load looks again
+            }
+        }
+        EngineClient.Reply r = engines.delete(node.record().address(),
+                "/containers/" + copy.engineId() + "?force=1&v=0");
+        if (r.ok() || r.status() == 404) {
+            log.info("container {}: the copy {} left on {} was removed (it runs as {} on node {})", rec.name(),
+                    copy.engineId(), node.name(), rec.engineId(), rec.nodeId());
+            views.changed(node.id(), copy.engineId());
+        } else {
+            log.warn("container {}: the copy {} left on {} could not be removed: {}", rec.name(), copy.engineId(),
+                    node.name(), r.message());
         }
     }
 

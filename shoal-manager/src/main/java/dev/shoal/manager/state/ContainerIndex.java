@@ -98,6 +98,10 @@ public final class ContainerIndex {
         return Optional.ofNullable(r);
     }
 
+    public Optional<ContainerRecord> bySwarmId(String swarmId) {
+        return Optional.ofNullable(bySwarmId.get(swarmId));
+    }
+
     public Optional<ContainerRecord> byName(String name) {
         return Optional.ofNullable(byName.get(name));
     }

@@ -66,7 +66,7 @@ public final class ObservedStates implements ClusterLoop, ContainerViews.Listene
     public synchronized void start() {
         written.clear();
         for (ContainerObserved o : store.readAll(ContainerObserved.PREFIX, ContainerObserved.class)) {
-            if (containers.exact(o.swarmId()).isEmpty()) {
+            if (containers.bySwarmId(o.swarmId()).isEmpty()) {
                 gone.add(o.swarmId()); // its record went while no writer ran
             } else {
                 written.put(o.swarmId(), o);
@@ -107,7 +107,7 @@ public final class ObservedStates implements ClusterLoop, ContainerViews.Listene
         if (swarmId == null || timer == null) {
             return;
         }
-        Optional<ContainerRecord> rec = containers.exact(swarmId);
+        Optional<ContainerRecord> rec = containers.bySwarmId(swarmId);
         if (rec.isEmpty() || !nodeId.equals(rec.get().nodeId())
                 || (rec.get().engineId() != null && !rec.get().engineId().equals(e.engineId()))) {
             return;
@@ -163,7 +163,7 @@ public final class ObservedStates implements ClusterLoop, ContainerViews.Listene
                 deletes.forEach(gone::remove);
                 for (ContainerObserved o : puts) {
                     waiting.remove(o.swarmId(), o);
-                    if (containers.exact(o.swarmId()).isPresent()) {
+                    if (containers.bySwarmId(o.swarmId()).isPresent()) {
                         written.put(o.swarmId(), o);
                     } else {
                         gone.add(o.swarmId()); // its record went while this was committed

@@ -108,6 +108,9 @@ public final class ContainersApi {
             Map<String, NodeStatus> byId = new java.util.HashMap<>();
             nodes.forEach(n -> byId.put(n.id(), n));
             for (ContainerEntry e : fromViews.select(cluster.views(), synced.values())) {
+                if (leftBehind(e)) {
+                    continue; // its node was lost and it was rescheduled: the reconciler removes this copy
+                }
                 if ((since == null || since.createdBefore(e)) && (before == null || before.createdAfter(e))) {
                     rows.add(ListRow.of(e, byId.get(e.nodeId())));
                 }
@@ -466,6 +469,16 @@ public final class ContainersApi {
             }
         }
         ex.respondJson(201, answer);
+    }
+
+    /** A copy of a container whose record names no node or another one (see the reconciler's {@code leftBehind}). */
+    private boolean leftBehind(ContainerEntry e) {
+        String swarmId = e.labels().get(ContainerRecord.SWARM_ID_LABEL);
+        if (swarmId == null) {
+            return false;
+        }
+        Optional<ContainerRecord> rec = cluster.containers().bySwarmId(swarmId);
+        return rec.isPresent() && !e.nodeId().equals(rec.get().nodeId());
     }
 
     /** A name held by a record whose container no longer exists (removed on its node) is freed. */

@@ -1,0 +1,130 @@
+package dev.shoal.manager.orchestrator;
+
+import dev.shoal.manager.loops.ClusterLoop;
+import dev.shoal.manager.loops.Ticker;
+import dev.shoal.manager.state.ClusterStore;
+import dev.shoal.manager.state.ContainerIndex;
+import dev.shoal.manager.state.ContainerObserved;
+import dev.shoal.manager.state.ContainerRecord;
+import dev.shoal.manager.state.NodeState;
+import dev.shoal.manager.state.ReschedulePolicy;
+import dev.shoal.manager.state.StateEvent;
+import dev.shoal.manager.state.Txn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Moves the containers of a node that is down (its committed {@link NodeState}) away from it, when their policy
+ * asks ({@link ReschedulePolicy#ON_NODE_FAILURE}): each record goes back to pending, keeping its name, spec,
+ * reservation and swarm ID, and the pending queue places it again through the scheduler — Pending while nothing
+ * fits, made on a healthy node as soon as one does, and started there if it was running when last seen (its
+ * {@link ContainerObserved} state; else the run state the user asked).
+ *
+ * <p>Level-triggered: every pass looks at every down node, so a manager that restarts in the middle of a move (or
+ * that becomes leader after the node went down) finishes it; a record moves with a precondition on its value, so
+ * a move happens once. The copy left on the lost node is removed there when it comes back ({@link Reconciler}).
+ */
+public final class Rescheduler implements ClusterLoop {
+    private static final Logger log = LoggerFactory.getLogger(Rescheduler.class);
+    static final Duration EVERY = Duration.ofSeconds(2);
+
+    private final ClusterStore store;
+    private final ContainerIndex containers;
+    private final Duration every;
+    private volatile Ticker timer;
+
+    public Rescheduler(ClusterStore store, ContainerIndex containers) {
+        this(store, containers, EVERY);
+    }
+
+    Rescheduler(ClusterStore store, ContainerIndex containers, Duration every) {
+        this.store = store;
+        this.containers = containers;
+        this.every = every;
+        store.onEvent(this::onEvent);
+    }
+
+    @Override
+    public String name() {
+        return "rescheduler";
+    }
+
+    @Override
+    public synchronized void start() {
+        timer = Ticker.start("rescheduler", Duration.ZERO, every, this::pass);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (timer != null) {
+            timer.close();
+            timer = null;
+        }
+    }
+
+    private void onEvent(StateEvent event) {
+        Ticker t = timer;
+        if (t != null && event instanceof StateEvent.NodeTransition n
+                && n.transition() == StateEvent.Transition.DOWN) {
+            t.execute(this::pass); // at once, not at the next tick
+        }
+    }
+
+    /** One look at every down node: returns how many containers were moved away. */
+    int pass() {
+        try {
+            Map<String, NodeState> down = new HashMap<>();
+            for (NodeState s : store.readAll(NodeState.PREFIX, NodeState.class)) {
+                if (!s.up()) {
+                    down.put(s.nodeId(), s);
+                }
+            }
+            if (down.isEmpty()) {
+                return 0;
+            }
+            int moved = 0;
+            for (ContainerRecord rec : containers.all()) {
+                if (rec.nodeId() != null && down.containsKey(rec.nodeId())
+                        && rec.reschedule() == ReschedulePolicy.ON_NODE_FAILURE && move(rec)) {
+                    moved++;
+                }
+            }
+            return moved;
+        } catch (RuntimeException e) {
+            log.warn("reschedule pass failed: {}", e.toString());
+            return 0;
+        }
+    }
+
+    private boolean move(ContainerRecord rec) {
+        if (rec.spec() == null) {
+            log.warn("container {} cannot be rescheduled: its record keeps no create body", rec.name());
+            return false;
+        }
+        boolean run = lastSeenRunning(rec).orElse(rec.desiredRunning());
+        ContainerRecord waiting = rec.unplaced("rescheduling: its node is down").withDesiredRunning(run);
+        boolean done = store.commit(Txn.builder()
+                .requireValue(rec.key(), ClusterStore.toJson(rec))
+                .put(waiting.key(), ClusterStore.toJson(waiting))
+                .build()).isEmpty();
+        if (done) {
+            log.info("container {} ({}) rescheduled away from node {}, which is down; {}", rec.name(),
+                    rec.engineId(), rec.nodeId(), run ? "it was running: it is started where it is made again"
+                            : "it was not running: it is only created again");
+        }
+        return done;
+    }
+
+    /** Whether the record's copy was running when its node last reported it (empty: no report of that copy). */
+    private Optional<Boolean> lastSeenRunning(ContainerRecord rec) {
+        return store.read(ContainerObserved.key(rec.swarmId()), ContainerObserved.class)
+                .filter(o -> o.nodeId().equals(rec.nodeId())
+                        && (rec.engineId() == null || rec.engineId().equals(o.engineId())))
+                .map(ContainerObserved::running);
+    }
+}
