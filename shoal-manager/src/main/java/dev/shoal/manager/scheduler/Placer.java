@@ -229,21 +229,45 @@ public final class Placer {
         Map<String, Set<String>> imageNodes = new HashMap<>();
         // the engines' images, asked once per pass if a pending record needs them
         AtomicReference<Map<String, List<ImageInfo>>> images = new AtomicReference<>();
-        int placed = 0;
-        for (ContainerRecord rec : pending) {
-            try {
-                if (placeOne(rec, healthy, imageNodes, images)) {
-                    placed++;
+        // decisions one at a time, oldest first (each sees the ones before it); the engines then make them at once,
+        // so a lost node's thirty containers are not created one after another
+        java.util.concurrent.atomic.AtomicInteger placed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Semaphore making = new java.util.concurrent.Semaphore(MAKING_AT_ONCE);
+        try (var makers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (ContainerRecord rec : pending) {
+                try {
+                    Decided d = decideOne(rec, healthy, imageNodes, images);
+                    if (d != null) {
+                        making.acquireUninterruptibly();
+                        makers.execute(() -> {
+                            try {
+                                if (makeOne(d.placed(), d.spec())) {
+                                    placed.incrementAndGet();
+                                }
+                            } catch (RuntimeException e) {
+                                log.warn("making pending container {} failed: {}", rec.name(), e.toString());
+                            } finally {
+                                making.release();
+                            }
+                        });
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("placing pending container {} failed: {}", rec.name(), e.toString());
                 }
-            } catch (RuntimeException e) {
-                log.warn("placing pending container {} failed: {}", rec.name(), e.toString());
             }
         }
-        return placed;
+        return placed.get();
     }
 
-    private boolean placeOne(ContainerRecord rec, List<NodeStatus> healthy, Map<String, Set<String>> imageNodes,
-                             AtomicReference<Map<String, List<ImageInfo>>> images) {
+    /** Pending containers being created on engines at once in one pass. */
+    private static final int MAKING_AT_ONCE = 32;
+
+    /** A pending record placed on a node (committed), and the create body to make it with. */
+    private record Decided(ContainerRecord placed, ObjectNode spec) { }
+
+    /** Places {@code rec} and commits it placed; null when nothing fits, or it was removed or placed meanwhile. */
+    private Decided decideOne(ContainerRecord rec, List<NodeStatus> healthy, Map<String, Set<String>> imageNodes,
+                              AtomicReference<Map<String, List<ImageInfo>>> images) {
         ObjectNode spec = rec.spec() instanceof ObjectNode o ? o.deepCopy() : ClusterStore.JSON.createObjectNode();
         CreateSpec parsed = CreateSpec.from(spec, cpuSharesAsCores);
         Request r = parsed.request();
@@ -257,23 +281,28 @@ public final class Placer {
         synchronized (lock) {
             ContainerRecord current = containers.exact(rec.swarmId()).orElse(null);
             if (current == null || !current.isPending()) {
-                return false; // removed or placed meanwhile
+                return null; // removed or placed meanwhile
             }
             Placement decision = place(facts, reservedVolumes(r, fresh));
             if (decision instanceof Placement.Unschedulable u) {
                 if (!u.message().equals(current.pendingReason())) {
                     replace(current, current.withPendingReason(u.message()));
                 }
-                return false;
+                return null;
             }
             placed = current.placedOn(((Placement.Placed) decision).nodeId());
             Txn.Builder txn = Txn.builder().requireValue(current.key(), ClusterStore.toJson(current))
                     .put(placed.key(), ClusterStore.toJson(placed));
             reserveVolumes(txn, fresh, placed.nodeId());
             if (store.commit(txn.build()).isPresent()) {
-                return false;
+                return null;
             }
         }
+        return new Decided(placed, spec);
+    }
+
+    /** Creates a placed record's container on its node (and starts it if it is to run); true once it is made. */
+    private boolean makeOne(ContainerRecord placed, ObjectNode spec) {
         NodeStatus node = dispatcher.node(placed.nodeId()).orElseThrow();
         EngineClient.Reply reply;
         String failure = null;
