@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /** Benchmarks that print one result line each. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure Shoal.",
         subcommands = {BenchCommand.Cli.class, BenchCommand.Transfer.class, BenchCommand.Scheduler.class,
-                BenchCommand.Manager.class, BenchCommand.Memory.class})
+                BenchCommand.Manager.class, BenchCommand.Memory.class, FailoverBench.class})
 final class BenchCommand implements Runnable {
     @Override public void run() {
         new picocli.CommandLine(this).usage(System.out);

@@ -53,6 +53,16 @@ class FailoverIT {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
                 assertThat(docker.run("ps", "--filter", "name=" + moved, "--format", "{{.Names}} {{.Status}}")
                         .out().trim()).matches("node[12]/" + moved + " Up.*"));
+        // the container without the policy, once its node has fallen silent (a node marked unhealthy whose heartbeats
+        // still come late is still listed and asked): hidden by ps, Host Down in ps -a, unreachable with a clear message
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(docker.run("ps", "--filter", "name=" + stays, "-q").assertOk().trimmed()).isEmpty();
+            assertThat(docker.run("ps", "-a", "--filter", "name=" + stays, "--format", "{{.Status}}").assertOk()
+                    .trimmed()).isEqualTo("Host Down");
+            DockerCli.Result logs = docker.run("logs", stays);
+            assertThat(logs.exit()).isNotZero();
+            assertThat(logs.err()).contains("Container " + stays + " running on unhealthy node " + CUT);
+        });
         String newId = docker.run("inspect", "--format", "{{.Id}}", moved).assertOk().trimmed();
         assertThat(newId).isNotEqualTo(oldId);
         assertThat(docker.run("inspect", "--format",

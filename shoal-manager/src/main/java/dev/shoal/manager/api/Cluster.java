@@ -139,6 +139,13 @@ public final class Cluster {
             ContainerRecord rec = exact.get();
             Optional<NodeStatus> node = dispatcher.node(rec.nodeId());
             if (node.isPresent()) {
+                if (node.get().health() == NodeStatus.Health.UNHEALTHY
+                        && !dispatcher.beating(node.get().record().address())) {
+                    // as classic Swarm said it: nothing can reach the container until its node is back (a node
+                    // marked unhealthy whose heartbeats still come, late, is still asked)
+                    throw new DockerException(500, "Container " + ref + " running on unhealthy node "
+                            + node.get().name());
+                }
                 return new Located(node.get(), rec.engineId(), null, rec);
             }
         }
