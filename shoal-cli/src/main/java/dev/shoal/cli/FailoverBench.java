@@ -48,7 +48,15 @@ final class FailoverBench implements Callable<Integer> {
         try (ExecutorService pool = Executors.newFixedThreadPool(6)) {
             for (int round = 0; round < rounds; round++) {
                 removeAll();
+                awaitHealthy();
                 List<String> names = start(pool, round);
+                long elsewhere = BenchCommand.Cli.docker(manager, "ps", "--filter", "label=" + label, "--format",
+                        "{{.Names}}").lines().filter(l -> !l.startsWith(node + "/")).count();
+                if (elsewhere > 0) {
+                    System.err.printf(Locale.ROOT, "round %d: %d containers were not placed on %s%n", round + 1,
+                            elsewhere, node);
+                    return 1;
+                }
                 long cut = System.nanoTime();
                 lab.cut(node);
                 try {
@@ -110,8 +118,23 @@ final class FailoverBench implements Callable<Integer> {
         return names;
     }
 
-    /** Whether {@code docker info} lists the node with "Status: Unhealthy" (classic Swarm's node lines). */
+    /** Waits for the node to be shown healthy (after the last round's heal). */
+    private void awaitHealthy() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        while (!nodeStatus("Healthy")) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException(node + " is not healthy after " + timeoutSeconds + " s");
+            }
+            Thread.sleep(250); // a polling interval
+        }
+    }
+
     private boolean nodeUnhealthy() throws IOException, InterruptedException {
+        return nodeStatus("Unhealthy");
+    }
+
+    /** Whether {@code docker info} lists the node with "Status: STATUS" (classic Swarm's node lines). */
+    private boolean nodeStatus(String status) throws IOException, InterruptedException {
         boolean inNode = false;
         for (String line : BenchCommand.Cli.docker(manager, "info").lines().toList()) {
             String t = line.strip();
@@ -119,8 +142,8 @@ final class FailoverBench implements Callable<Integer> {
                 inNode = true;
             } else if (inNode && t.matches("[^└ ]+: .*")) {
                 return false; // the next node's lines begin
-            } else if (inNode && t.contains("Status: Unhealthy")) {
-                return true;
+            } else if (inNode && t.startsWith("└ Status: ")) {
+                return t.equals("└ Status: " + status);
             }
         }
         return false;

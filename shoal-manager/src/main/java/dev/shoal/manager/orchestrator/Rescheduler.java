@@ -32,6 +32,8 @@ import java.util.Optional;
 public final class Rescheduler implements ClusterLoop {
     private static final Logger log = LoggerFactory.getLogger(Rescheduler.class);
     static final Duration EVERY = Duration.ofSeconds(2);
+    /** Records moved in one transaction at most. */
+    static final int BATCH = 100;
 
     private final ClusterStore store;
     private final ContainerIndex containers;
@@ -87,12 +89,23 @@ public final class Rescheduler implements ClusterLoop {
             if (down.isEmpty()) {
                 return 0;
             }
-            int moved = 0;
+            java.util.List<ContainerRecord> leaving = new java.util.ArrayList<>();
             for (ContainerRecord rec : containers.all()) {
                 if (rec.nodeId() != null && down.containsKey(rec.nodeId())
-                        && rec.reschedule() == ReschedulePolicy.ON_NODE_FAILURE && move(rec)) {
-                    moved++;
+                        && rec.reschedule() == ReschedulePolicy.ON_NODE_FAILURE) {
+                    if (rec.spec() == null) {
+                        log.warn("container {} cannot be rescheduled: its record keeps no create body", rec.name());
+                    } else {
+                        leaving.add(rec);
+                    }
                 }
+            }
+            if (leaving.isEmpty()) {
+                return 0;
+            }
+            int moved = 0;
+            for (int from = 0; from < leaving.size(); from += BATCH) {
+                moved += moveAll(leaving.subList(from, Math.min(leaving.size(), from + BATCH)));
             }
             return moved;
         } catch (RuntimeException e) {
@@ -101,23 +114,55 @@ public final class Rescheduler implements ClusterLoop {
         }
     }
 
-    private boolean move(ContainerRecord rec) {
-        if (rec.spec() == null) {
-            log.warn("container {} cannot be rescheduled: its record keeps no create body", rec.name());
-            return false;
+    /**
+     * Moves these records in one transaction (a node's thirty containers wait for one commit, not thirty); if any
+     * changed meanwhile, each is tried on its own.
+     */
+    private int moveAll(java.util.List<ContainerRecord> leaving) {
+        Txn.Builder all = Txn.builder();
+        java.util.List<ContainerRecord> waiting = new java.util.ArrayList<>();
+        for (ContainerRecord rec : leaving) {
+            ContainerRecord w = waiting(rec);
+            all.requireValue(rec.key(), ClusterStore.toJson(rec)).put(w.key(), ClusterStore.toJson(w));
+            waiting.add(w);
         }
+        if (store.commit(all.build()).isEmpty()) {
+            for (int i = 0; i < leaving.size(); i++) {
+                moved(leaving.get(i), waiting.get(i));
+            }
+            return leaving.size();
+        }
+        int moved = 0;
+        for (ContainerRecord rec : leaving) {
+            if (move(rec)) {
+                moved++;
+            }
+        }
+        return moved;
+    }
+
+    /** The record back to pending, to run where it is made again if it ran when last seen. */
+    private ContainerRecord waiting(ContainerRecord rec) {
         boolean run = lastSeenRunning(rec).orElse(rec.desiredRunning());
-        ContainerRecord waiting = rec.unplaced("rescheduling: its node is down").withDesiredRunning(run);
+        return rec.unplaced("rescheduling: its node is down").withDesiredRunning(run);
+    }
+
+    private boolean move(ContainerRecord rec) {
+        ContainerRecord waiting = waiting(rec);
         boolean done = store.commit(Txn.builder()
                 .requireValue(rec.key(), ClusterStore.toJson(rec))
                 .put(waiting.key(), ClusterStore.toJson(waiting))
                 .build()).isEmpty();
         if (done) {
-            log.info("container {} ({}) rescheduled away from node {}, which is down; {}", rec.name(),
-                    rec.engineId(), rec.nodeId(), run ? "it was running: it is started where it is made again"
-                            : "it was not running: it is only created again");
+            moved(rec, waiting);
         }
         return done;
+    }
+
+    private static void moved(ContainerRecord rec, ContainerRecord waiting) {
+        log.info("container {} ({}) rescheduled away from node {}, which is down; {}", rec.name(), rec.engineId(),
+                rec.nodeId(), waiting.desiredRunning() ? "it was running: it is started where it is made again"
+                        : "it was not running: it is only created again");
     }
 
     /** Whether the record's copy was running when its node last reported it (empty: no report of that copy). */
