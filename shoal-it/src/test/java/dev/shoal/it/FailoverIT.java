@@ -85,6 +85,40 @@ class FailoverIT {
         assertThat(nodeOf(stays)).as("no policy: it stayed where it was").isEqualTo(CUT);
     }
 
+    @Test
+    void aManagerKilledInTheMiddleOfReschedulingLeavesExactlyOneOfEach() {
+        String group = "shoal.test.failover=" + names.next("group");
+        int count = 12;
+        java.util.List<String> started = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String name = names.next("kill9");
+            docker.run("run", "-d", "--name", name, "--label", group, "--restart", "always",
+                    "-e", "constraint:node==~" + CUT, "busybox", "sleep", "600").assertOk();
+            started.add(name);
+        }
+        assertThat(started).allSatisfy(n -> assertThat(nodeOf(n)).isEqualTo(CUT));
+        assertThat(SharedLab.shoal("lab", "cut", CUT).exit()).isZero();
+        // the first move committed: the manager dies while the others are being made
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+                docker.run("ps", "-a", "--filter", "label=" + group, "--format", "{{.Names}}").out().lines()
+                        .anyMatch(l -> !l.startsWith(CUT + "/")));
+        SharedLab.Result restart = SharedLab.shoal("lab", "restart", "manager");
+        assertThat(restart.exit()).as(restart.err()).isZero();
+
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(docker.run("ps", "--filter", "label=" + group, "--format", "{{.Names}}").assertOk().out()
+                        .lines().filter(l -> l.matches("node[12]/.*")).map(l -> l.substring(l.indexOf('/') + 1))
+                        .sorted().toList()).isEqualTo(started.stream().sorted().toList()));
+        assertThat(SharedLab.shoal("lab", "heal", CUT).exit()).isZero();
+        awaitHealthyNodes(3);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(node3.run("ps", "-a", "-q", "--filter", "label=" + group).assertOk().trimmed())
+                    .as("no copy left on the node that came back").isEmpty();
+            assertThat(docker.run("ps", "-a", "--filter", "label=" + group, "--format", "{{.Names}}").assertOk()
+                    .out().lines().count()).as("exactly one of each").isEqualTo(count);
+        });
+    }
+
     private String nodeOf(String container) {
         return docker.run("inspect", "--format", "{{.Node.Name}}", container).assertOk().trimmed();
     }

@@ -131,8 +131,8 @@ final class Procs {
                 s.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).forEach(base -> {
                     try (Stream<Path> tree = Files.walk(base)) {
                         tree.filter(Files::isDirectory).forEach(dirs::add);
-                    } catch (IOException ignored) {
-                        // gone meanwhile
+                    } catch (IOException | java.io.UncheckedIOException ignored) {
+                        // gone meanwhile (a walk reports a directory removed under it as unchecked)
                     }
                 });
             } catch (IOException ignored) {
