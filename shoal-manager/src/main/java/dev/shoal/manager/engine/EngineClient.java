@@ -204,8 +204,8 @@ public final class EngineClient {
     /**
      * A refused connection delivered nothing, so any call may be made again: an agent restarting (its port closed
      * for a moment) is tried twice more, 200 and 400 ms later, while its node still beats. A read whose kept-alive
-     * connection the node had closed (before any answer) is sent once more on another; a write never is, as it may
-     * have been done.
+     * connection the node had closed (before any answer) is sent once more on another; a write only if nothing of it
+     * was written, as it may have been done.
      */
     private Reply send(String address, HttpMethod method, String pathAndQuery, byte[] body, String contentType,
                        Path file, long timeoutNanos) {
@@ -227,7 +227,7 @@ public final class EngineClient {
                 }
                 attempt++;
             } catch (Stale stale) {
-                if (resent || method != HttpMethod.GET) {
+                if (resent || (method != HttpMethod.GET && !stale.unsent)) {
                     throw new DockerException(502, "node at " + address + " did not answer: " + stale.getMessage());
                 }
                 resent = true;
@@ -252,10 +252,13 @@ public final class EngineClient {
         }
     }
 
-    /** The kept-alive connection was closed by the node before it answered: nothing was done. */
+    /** The kept-alive connection was closed by the node before it answered; {@code unsent}: before it was written. */
     private static final class Stale extends RuntimeException {
-        Stale(String message) {
+        final boolean unsent;
+
+        Stale(String message, boolean unsent) {
             super(message, null, false, false);
+            this.unsent = unsent;
         }
     }
 
@@ -298,7 +301,7 @@ public final class EngineClient {
             return new Refused(describe(refused));
         }
         if (cause instanceof Exchange.Closed closed && closed.staleConnection) {
-            return new Stale(describe(closed));
+            return new Stale(describe(closed), closed.unsent);
         }
         if (cause instanceof Exchange.Unreadable unreadable) {
             return new DockerException(500, "cannot read request body: " + describe(unreadable));

@@ -39,17 +39,18 @@ final class Exchange {
     /** What is sent: {@code file}, if set, is streamed from disk as the body, never read whole. */
     record Request(HttpMethod method, String uri, String host, byte[] body, String contentType, Path file) {}
 
-    /** The connection closed before the whole reply came; {@code staleConnection}: before any of it, on a kept one. */
+    /**
+     * The connection closed before the whole reply came. {@code staleConnection}: before any of it, on a kept one
+     * (the node had closed it); {@code unsent}: before anything was written on it.
+     */
     static final class Closed extends IOException {
         final boolean staleConnection;
+        final boolean unsent;
 
-        Closed(boolean staleConnection) {
-            this("connection closed before the answer", staleConnection);
-        }
-
-        Closed(String message, boolean staleConnection) {
+        Closed(String message, boolean staleConnection, boolean unsent) {
             super(message);
             this.staleConnection = staleConnection;
+            this.unsent = unsent;
         }
     }
 
@@ -132,7 +133,7 @@ final class Exchange {
         }
         Handler handler = ch.pipeline().get(Handler.class);
         if (handler == null || !ch.isActive()) {
-            fail(ch, new Closed(true));
+            fail(ch, new Closed("connection closed before the call was sent", true, true));
             return;
         }
         reused = handler.served > 0;
@@ -140,7 +141,7 @@ final class Exchange {
             if (f.isSuccess()) {
                 sent = true;
             } else if (handler.current == this) {
-                fail(ch, f.cause() instanceof IOException io ? io : new Closed(reused));
+                fail(ch, new Closed(Handler.describe(f.cause()), stale(), false));
             }
         };
         if (request.file() != null) {
@@ -283,7 +284,7 @@ final class Exchange {
         public void channelInactive(ChannelHandlerContext ctx) {
             Exchange e = current;
             if (e != null) {
-                e.fail(ctx.channel(), new Closed(e.stale()));
+                e.fail(ctx.channel(), new Closed("connection closed before the answer", e.stale(), false));
             }
             ctx.fireChannelInactive();
         }
@@ -301,7 +302,7 @@ final class Exchange {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             Exchange e = current;
             if (e != null && cause instanceof IOException && e.stale()) { // a reset of a kept connection
-                e.fail(ctx.channel(), new Closed(describe(cause), true));
+                e.fail(ctx.channel(), new Closed(describe(cause), true, false));
             } else if (e != null) {
                 e.fail(ctx.channel(), cause instanceof IOException io ? io : new IOException(describe(cause), cause));
             } else {
