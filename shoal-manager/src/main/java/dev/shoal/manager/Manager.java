@@ -70,7 +70,8 @@ public final class Manager implements Closeable {
         // a node dialled must show the certificate of the node registered at that address
         var nodeTrust = security == null ? null
                 : new dev.shoal.manager.ca.NodePeerTrust(security.manager().trustOnlyCa(), dispatcher::nodeIdAt);
-        EngineClient engines = new EngineClient(security == null ? null : security.manager().sslContext(nodeTrust));
+        EngineClient engines = new EngineClient(loops, ApiServer.clientChannelType(),
+                security == null ? null : engineTls(security.manager(), nodeTrust));
         engines.giveUpWhen(dispatcher::beating);
         EngineProxy proxy = new EngineProxy(loops, security == null ? null
                 : nettyClientContext(security.manager(), nodeTrust));
@@ -104,11 +105,11 @@ public final class Manager implements Closeable {
             ClusterSecurity renewing = security;
             security.onManagerRenewed(tls -> {
                 dispatcher.useTls(tls);
-                engines.useTls(tls.sslContext(nodeTrust));
                 try {
+                    engines.useTls(engineTls(tls, nodeTrust));
                     proxy.useTls(nettyClientContext(tls, nodeTrust));
                 } catch (SSLException e) {
-                    throw new IllegalStateException("cannot build the relay's TLS context: " + e.getMessage(), e);
+                    throw new IllegalStateException("cannot build the TLS context for calls to nodes: " + e.getMessage(), e);
                 }
             });
             renewing.startRenewing();
@@ -123,6 +124,11 @@ public final class Manager implements Closeable {
         log.info("manager serving the Docker API on {}; nodes report to {}", server.addresses(),
                 config.clusterListen());
         return new Manager(store, dispatcher, server, clusterLoops, fanOut, security);
+    }
+
+    /** The manager's certificate for the engine client's two transports, trusting what {@code trust} says of nodes. */
+    private static EngineClient.Tls engineTls(ClusterTls tls, javax.net.ssl.TrustManager trust) throws SSLException {
+        return new EngineClient.Tls(tls.sslContext(trust), nettyClientContext(tls, trust));
     }
 
     /** The manager's certificate as a Netty client context that trusts what {@code trust} says of nodes. */

@@ -1,5 +1,6 @@
 package dev.shoal.manager;
 
+import dev.shoal.manager.testing.EngineClients;
 import dev.shoal.manager.testing.InfoOnlyEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -71,14 +72,14 @@ class NodeTlsEndToEndTest {
                     .isEqualTo("rw-------");
             address = agent.advertised().toString();
 
-            EngineClient.Reply info = new EngineClient(security.manager().sslContext()).get(address, "/info");
+            EngineClient.Reply info = EngineClients.over(security.manager()).get(address, "/info");
             assertThat(info.status()).isEqualTo(200);
             assertThat(info.json().path("ID").asText()).isEqualTo("ENGINE-1");
 
             ClusterTls notTheManager = security.ca().issue("somenode00000000", List.of("127.0.0.1"));
-            assertThatThrownBy(() -> new EngineClient(notTheManager.sslContext()).get(address, "/info"))
+            assertThatThrownBy(() -> EngineClients.over(notTheManager).get(address, "/info"))
                     .isInstanceOf(DockerException.class);
-            assertThatThrownBy(() -> new EngineClient(null).get(address, "/info"))
+            assertThatThrownBy(() -> EngineClients.plain().get(address, "/info"))
                     .isInstanceOf(DockerException.class);
         }
         try (Agent again = Agent.start(config(agentData, null))) {

@@ -4,44 +4,87 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.shoal.manager.errors.DockerException;
 import dev.shoal.manager.state.ClusterStore;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.ssl.SslContext;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLContext;
 
 /**
  * Calls one node's Docker engine (through its agent, or directly for a bare engine) for requests whose answer
  * the manager reads or changes: create, inspect, list, delete. Pass-through streams go through
  * the API layer's EngineProxy instead.
+ *
+ * <p>Request and reply calls go over kept-alive connections, at most {@link NodePool#MAX_CONNECTIONS} per node
+ * (Netty, BoringSSL): at hundreds of nodes a TLS handshake per call in flight was most of a create's cost. The
+ * open-ended streams ({@link #stream}, {@link #postStream}) still use the JDK client, a connection each.
  */
 public final class EngineClient {
     public static final String API = "/v1.41";
-    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    private static final long CALL_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** A call is given up for a node's silence only once it has waited this long itself. */
     private static final long GIVE_UP_AFTER_NANOS = 1_000_000_000L;
     /** Image archives can be gigabytes: a load may take far longer than an ordinary call. */
-    private static final Duration UPLOAD_TIMEOUT = Duration.ofMinutes(30);
-
-    private volatile HttpClient http;
-    private final String scheme;
-    /** Whether a node (by address) still beats; a call to one that stopped is given up (see {@link #send}). */
-    private volatile java.util.function.Predicate<String> alive = address -> true;
+    private static final long UPLOAD_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(30);
+    /** The largest reply read into memory (a node's full container list with thousands of containers fits). */
+    static final int MAX_REPLY_BYTES = 64 << 20;
 
     /**
-     * @param tls the manager's certificate, trusting only the cluster CA (nodes' certificates name their
-     *            advertised address, so hostnames verify); null calls nodes over plain HTTP (--insecure-cluster)
+     * The manager's certificate for calls to nodes, as both clients take it: the JDK's for the streams, Netty's for
+     * the kept connections; both trust only the cluster CA and check the node (see {@code NodePeerTrust}).
      */
-    public EngineClient(SSLContext tls) {
-        this.http = client(tls);
-        this.scheme = tls == null ? "http://" : "https://";
+    public record Tls(SSLContext streams, SslContext calls) {}
+
+    private final Bootstrap bootstrap;
+    private final int maxReplyBytes;
+    private final boolean secure;
+    private final Map<String, NodePool> pools = new ConcurrentHashMap<>();
+    private volatile HttpClient http;
+    private volatile SslContext calls;
+    /** Whether a node (by address) still beats; a call to one that stopped is given up (see {@link #send}). */
+    private volatile Predicate<String> alive = address -> true;
+
+    /**
+     * @param loops       the event loops the kept connections run on
+     * @param channelType the client channel type that {@code loops} take
+     * @param tls         the manager's certificate, trusting only the cluster CA (nodes' certificates name their
+     *                    advertised address, so hostnames verify); null calls nodes over plain HTTP
+     *                    (--insecure-cluster)
+     */
+    public EngineClient(EventLoopGroup loops, Class<? extends Channel> channelType, Tls tls) {
+        this(loops, channelType, tls, MAX_REPLY_BYTES);
+    }
+
+    EngineClient(EventLoopGroup loops, Class<? extends Channel> channelType, Tls tls, int maxReplyBytes) {
+        this.bootstrap = new Bootstrap().group(loops).channel(channelType)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, NodePool.CONNECT_TIMEOUT_MILLIS);
+        this.maxReplyBytes = maxReplyBytes;
+        this.secure = tls != null;
+        this.http = client(tls == null ? null : tls.streams());
+        this.calls = tls == null ? null : tls.calls();
     }
 
     private static HttpClient client(SSLContext tls) {
@@ -56,25 +99,33 @@ public final class EngineClient {
     }
 
     /**
-     * Calls from now on go over new connections with {@code tls} (the manager's renewed certificate); calls in
-     * flight finish on the old client, which is then shut down.
+     * Connections opened from now on present {@code tls} (the manager's renewed certificate); kept ones and
+     * streams in flight go on with the old one until they close (a kept one within {@link NodePool#IDLE_SECONDS}
+     * of idleness).
      */
-    public void useTls(SSLContext tls) {
-        if (!scheme.equals("https://")) {
+    public void useTls(Tls tls) {
+        if (!secure) {
             throw new IllegalStateException("a plain-HTTP client takes no TLS context");
         }
+        calls = tls.calls();
         HttpClient old = http;
-        http = client(tls);
+        http = client(tls.streams());
         old.shutdown();
     }
 
     /**
      * Tells the client which nodes still beat: a call to a node that falls silent while it is asked (its link cut)
-     * is given up then, instead of after {@link #CALL_TIMEOUT}: a kept-alive connection to a cut node would
-     * otherwise hold {@code docker logs}, {@code inspect} and every fan-out for a minute.
+     * is given up then, instead of after its time-out: a kept-alive connection to a cut node would otherwise hold
+     * {@code docker logs}, {@code inspect} and every fan-out for a minute.
      */
-    public void giveUpWhen(java.util.function.Predicate<String> alive) {
+    public void giveUpWhen(Predicate<String> alive) {
         this.alive = alive;
+    }
+
+    /** Connections open to the node at {@code address}, busy or idle. */
+    int openConnections(String address) {
+        NodePool pool = pools.get(address);
+        return pool == null ? 0 : pool.open();
     }
 
     /** A reply: status and body bytes. */
@@ -107,32 +158,24 @@ public final class EngineClient {
     }
 
     public Reply get(String address, String pathAndQuery) {
-        return send(address, HttpRequest.newBuilder(uri(address, pathAndQuery)).GET());
+        return send(address, HttpMethod.GET, pathAndQuery, null, null, null, CALL_TIMEOUT_NANOS);
     }
 
     public Reply delete(String address, String pathAndQuery) {
-        return send(address, HttpRequest.newBuilder(uri(address, pathAndQuery)).DELETE());
+        return send(address, HttpMethod.DELETE, pathAndQuery, null, null, null, CALL_TIMEOUT_NANOS);
     }
 
     public Reply post(String address, String pathAndQuery, byte[] jsonBody) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(address, pathAndQuery))
-                .POST(jsonBody == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(jsonBody));
-        if (jsonBody != null) {
-            b.header("Content-Type", "application/json");
-        }
-        return send(address, b);
+        return send(address, HttpMethod.POST, pathAndQuery, jsonBody, jsonBody == null ? null : "application/json",
+                null, CALL_TIMEOUT_NANOS);
     }
 
+    /** Posts {@code body}'s file, streamed from disk as it is sent. */
     public Reply postFile(String address, String pathAndQuery, Path body, String contentType) {
-        try {
-            return send(address, HttpRequest.newBuilder(uri(address, pathAndQuery))
-                    .header("Content-Type", contentType)
-                    .timeout(UPLOAD_TIMEOUT)
-                    .POST(HttpRequest.BodyPublishers.ofFile(body)));
-        } catch (IOException e) {
-            throw new DockerException(500, "cannot read request body: " + e.getMessage());
+        if (!Files.isReadable(body)) {
+            throw new DockerException(500, "cannot read request body: " + body);
         }
+        return send(address, HttpMethod.POST, pathAndQuery, null, contentType, body, UPLOAD_TIMEOUT_NANOS);
     }
 
     /** Opens a streaming GET (events, logs); the caller closes the stream. */
@@ -160,12 +203,18 @@ public final class EngineClient {
 
     /**
      * A refused connection delivered nothing, so any call may be made again: an agent restarting (its port closed
-     * for a moment) is tried twice more, 200 and 400 ms later, while its node still beats.
+     * for a moment) is tried twice more, 200 and 400 ms later, while its node still beats. A read whose kept-alive
+     * connection the node had closed (before any answer) is sent once more on another; a write only if nothing of it
+     * was written, as it may have been done.
      */
-    private Reply send(String address, HttpRequest.Builder request) {
-        for (int attempt = 1; ; attempt++) {
+    private Reply send(String address, HttpMethod method, String pathAndQuery, byte[] body, String contentType,
+                       Path file, long timeoutNanos) {
+        NodePool pool = pools.computeIfAbsent(address, this::pool);
+        Exchange.Request request = new Exchange.Request(method, API + pathAndQuery, address, body, contentType, file);
+        boolean resent = false;
+        for (int attempt = 1; ; ) {
             try {
-                return sendOnce(address, request);
+                return sendOnce(pool, address, request, timeoutNanos);
             } catch (Refused refused) {
                 if (attempt >= 3 || !alive.test(address)) {
                     throw new DockerException(502, "node at " + address + " did not answer: " + refused.getMessage());
@@ -176,8 +225,24 @@ public final class EngineClient {
                     Thread.currentThread().interrupt();
                     throw new DockerException(503, "interrupted while calling node at " + address);
                 }
+                attempt++;
+            } catch (Stale stale) {
+                if (resent || (method != HttpMethod.GET && !stale.unsent)) {
+                    throw new DockerException(502, "node at " + address + " did not answer: " + stale.getMessage());
+                }
+                resent = true;
             }
         }
+    }
+
+    private NodePool pool(String address) {
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new NodePool(host, Integer.parseInt(address.substring(colon + 1)), bootstrap,
+                secure ? () -> calls : null);
     }
 
     /** The connection was refused: nothing reached the node. */
@@ -187,48 +252,72 @@ public final class EngineClient {
         }
     }
 
-    private Reply sendOnce(String address, HttpRequest.Builder request) {
+    /** The kept-alive connection was closed by the node before it answered; {@code unsent}: before it was written. */
+    private static final class Stale extends RuntimeException {
+        final boolean unsent;
+
+        Stale(String message, boolean unsent) {
+            super(message, null, false, false);
+            this.unsent = unsent;
+        }
+    }
+
+    /**
+     * One exchange, waited for in slices so that a node falling silent is noticed; an interrupt of the caller (a
+     * fan-out abandoning this node) abandons the exchange too.
+     */
+    private Reply sendOnce(NodePool pool, String address, Exchange.Request request, long timeoutNanos) {
+        Exchange exchange = Exchange.start(pool, request, maxReplyBytes);
+        long started = System.nanoTime();
         try {
-            HttpRequest built = request.build();
-            if (built.timeout().isEmpty()) {
-                built = request.timeout(CALL_TIMEOUT).build();
-            }
-            var pending = http.sendAsync(built, HttpResponse.BodyHandlers.ofByteArray());
-            long started = System.nanoTime();
             while (true) {
                 try {
-                    HttpResponse<byte[]> r = pending.get(250, java.util.concurrent.TimeUnit.MILLISECONDS);
-                    return new Reply(r.statusCode(), r.body());
-                } catch (InterruptedException e) {
-                    pending.cancel(true); // the caller gave up (a fan-out abandoning this node): so does the call
-                    throw e;
-                } catch (java.util.concurrent.TimeoutException slow) {
-                    if (System.nanoTime() - started > GIVE_UP_AFTER_NANOS && !alive.test(address)) {
-                        pending.cancel(true);
+                    return exchange.result().get(250, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException slow) {
+                    long waited = System.nanoTime() - started;
+                    if (waited > timeoutNanos) {
+                        exchange.abort();
+                        throw new DockerException(502, "node at " + address + " did not answer within "
+                                + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s");
+                    }
+                    if (waited > GIVE_UP_AFTER_NANOS && !alive.test(address)) {
+                        exchange.abort();
                         throw new DockerException(502, "node at " + address
                                 + " did not answer: it stopped sending heartbeats");
                     }
                 }
             }
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof java.net.ConnectException refused) {
-                throw new Refused(describe(refused));
-            }
-            String why = cause instanceof IOException io ? describe(io) : String.valueOf(cause);
-            throw new DockerException(502, "node at " + address + " did not answer: " + why);
         } catch (InterruptedException e) {
+            exchange.abort();
             Thread.currentThread().interrupt();
             throw new DockerException(503, "interrupted while calling node at " + address);
+        } catch (ExecutionException e) {
+            throw failure(address, e.getCause());
         }
     }
 
-    private static String describe(IOException e) {
+    private static RuntimeException failure(String address, Throwable cause) {
+        if (cause instanceof ConnectException refused && !(cause instanceof ConnectTimeoutException)) {
+            return new Refused(describe(refused));
+        }
+        if (cause instanceof Exchange.Closed closed && closed.staleConnection) {
+            return new Stale(describe(closed), closed.unsent);
+        }
+        if (cause instanceof Exchange.Unreadable unreadable) {
+            return new DockerException(500, "cannot read request body: " + describe(unreadable));
+        }
+        if (cause instanceof Exchange.TooLarge tooLarge) {
+            return new DockerException(502, "node at " + address + " answered too much: " + describe(tooLarge));
+        }
+        return new DockerException(502, "node at " + address + " did not answer: " + describe(cause));
+    }
+
+    private static String describe(Throwable e) {
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 
     private URI uri(String address, String pathAndQuery) {
-        return URI.create(scheme + address + API + pathAndQuery);
+        return URI.create((secure ? "https://" : "http://") + address + API + pathAndQuery);
     }
 }

@@ -1,5 +1,6 @@
 package dev.shoal.manager.dispatcher;
 
+import dev.shoal.manager.testing.EngineClients;
 import dev.shoal.manager.testing.InfoOnlyEngine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -124,7 +125,7 @@ class CertificateLifecycleTest {
             X509Certificate presented = presentedBy(dispatcher.port(), agent.certificate());
             assertThat(presented.getSerialNumber()).isNotEqualTo(firstManager.getSerialNumber());
             presented.checkValidity();
-            EngineClient.Reply info = new EngineClient(security.manager().sslContext())
+            EngineClient.Reply info = EngineClients.over(security.manager())
                     .get(agent.advertised().toString(), "/info");
             assertThat(info.status()).isEqualTo(200);
         }
@@ -179,7 +180,7 @@ class CertificateLifecycleTest {
         // a node's certificate dialling another node's engine proxy as the manager is refused too
         try (Agent agent = Agent.start(config(dir.resolve("agent"), token()))) {
             awaitHealthy(agent.node().nodeId());
-            assertThatThrownBy(() -> new EngineClient(otherNode.sslContext()).get(agent.advertised().toString(), "/info"))
+            assertThatThrownBy(() -> EngineClients.over(otherNode).get(agent.advertised().toString(), "/info"))
                     .isInstanceOf(dev.shoal.manager.errors.DockerException.class);
         }
     }

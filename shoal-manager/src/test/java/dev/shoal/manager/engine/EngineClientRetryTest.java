@@ -1,5 +1,6 @@
 package dev.shoal.manager.engine;
 
+import dev.shoal.manager.testing.EngineClients;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,7 +26,7 @@ class EngineClientRetryTest {
 
     @Test void aReadOnAConnectionTheNodeClosedIsSentAgainAndAWriteIsNot() throws Exception {
         try (ForgetfulNode node = new ForgetfulNode()) {
-            EngineClient client = new EngineClient(null);
+            EngineClient client = EngineClients.plain();
             String address = "127.0.0.1:" + node.port();
 
             assertThat(client.get(address, "/info").status()).isEqualTo(200);
@@ -46,7 +47,7 @@ class EngineClientRetryTest {
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort(); // free now: the "agent" is restarting
         }
-        EngineClient client = new EngineClient(null);
+        EngineClient client = EngineClients.plain();
         // the node's agent comes back 150 ms after the first attempt is refused (the scenario, not a wait)
         int p = port;
         Thread later = Thread.ofVirtual().start(() -> {
