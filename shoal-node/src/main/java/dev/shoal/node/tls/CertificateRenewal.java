@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shoal.node.HostPort;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.shoal.node.net.ManagerClient;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -116,22 +113,12 @@ public final class CertificateRenewal implements Closeable {
         KeyPair keys = Enrollment.newKeyPair();
         String cn = ClusterTls.commonName(tls.cert());
         byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("csr", Pem.encode(Enrollment.csr(keys, cn))));
-        URI uri = URI.create("https://" + manager + PATH);
-        HttpResponse<byte[]> response;
-        try (HttpClient http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(TIMEOUT)
-                .sslContext(tls.managerContext())
-                .build()) {
-            response = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+        String uri = "https://" + manager + PATH;
+        ManagerClient.Answer response;
+        try (ManagerClient client = new ManagerClient(manager, tls.managerClientContext(), TIMEOUT)) {
+            response = client.post(PATH, body, TIMEOUT);
         } catch (IOException e) {
-            throw new IOException(uri + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+            throw new IOException(uri + ": " + e.getMessage(), e);
         }
         JsonNode answer;
         try {
@@ -139,8 +126,8 @@ public final class CertificateRenewal implements Closeable {
         } catch (IOException e) {
             answer = JSON.createObjectNode();
         }
-        if (response.statusCode() != 200) {
-            throw new RenewalRefusedException(response.statusCode(), answer.path("message").asText(""));
+        if (response.status() != 200) {
+            throw new RenewalRefusedException(response.status(), answer.path("message").asText(""));
         }
         X509Certificate cert = Pem.certificate(answer.path("certificate").asText(""));
         try {
