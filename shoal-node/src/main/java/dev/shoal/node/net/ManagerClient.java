@@ -37,8 +37,9 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * The agent's HTTP/1.1 client to the manager (heartbeats, certificate enrolment and renewal), on Netty and its TLS
- * (BoringSSL where it loads, as the relay): one connection kept open between requests, a connect deadline that covers
- * the TLS handshake and an answer deadline per request. It replaces the JDK's HttpClient and TLS in the agent, some
+ * (BoringSSL where it loads, as the relay): one connection kept open between requests, a connect deadline, and per
+ * request an answer deadline (which a new connection's TLS handshake gets too: a busy manager's first handshake can
+ * take seconds). It replaces the JDK's HttpClient and TLS in the agent, some
  * 750 classes and three threads for a POST every few seconds.
  *
  * <p>The manager's host name or address is checked against its certificate (endpoint identification "HTTPS", as the
@@ -110,7 +111,7 @@ public final class ManagerClient implements Closeable {
         boolean reused = connection != null && connection.usable(context);
         if (!reused) {
             dropKept();
-            connection = connect(context);
+            connection = connect(context, answerTimeout);
             kept = connection;
         }
         try {
@@ -120,7 +121,7 @@ public final class ManagerClient implements Closeable {
             if (!reused) {
                 throw e;
             }
-            connection = connect(context);
+            connection = connect(context, answerTimeout);
             kept = connection;
             return exchange(connection, path, json, answerTimeout);
         }
@@ -159,7 +160,8 @@ public final class ManagerClient implements Closeable {
         }
     }
 
-    private Connection connect(SslContext context) throws IOException {
+    /** Connects within the connect timeout, then completes the TLS handshake within {@code handshakeTimeout}. */
+    private Connection connect(SslContext context, Duration handshakeTimeout) throws IOException {
         Connection connection = new Connection(context);
         ChannelFuture connected = new Bootstrap()
                 .group(loop)
@@ -175,7 +177,7 @@ public final class ManagerClient implements Closeable {
                             SSLParameters parameters = engine.getSSLParameters();
                             parameters.setEndpointIdentificationAlgorithm("HTTPS");
                             engine.setSSLParameters(parameters);
-                            handler.setHandshakeTimeoutMillis(connectTimeout.toMillis());
+                            handler.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
                             ch.pipeline().addLast("tls", handler);
                         }
                         ch.pipeline().addLast("http", new HttpClientCodec())
@@ -196,11 +198,11 @@ public final class ManagerClient implements Closeable {
             SslHandler handler = channel.pipeline().get(SslHandler.class);
             if (handler != null) {
                 var handshake = handler.handshakeFuture();
-                if (!handshake.await(connectTimeout.toMillis() + 1000) || !handshake.isSuccess()) {
+                if (!handshake.await(handshakeTimeout.toMillis() + 1000) || !handshake.isSuccess()) {
                     channel.close();
                     Throwable cause = handshake.cause();
                     throw new IOException("TLS with " + manager + " failed: "
-                            + (cause == null ? "no handshake within " + connectTimeout.toMillis() + " ms"
+                            + (cause == null ? "no handshake within " + handshakeTimeout.toMillis() + " ms"
                             : messageOf(cause)), cause);
                 }
             }
