@@ -1,7 +1,6 @@
 package dev.shoal.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shoal.node.report.Heartbeat;
 import dev.shoal.node.report.HeartbeatReply;
 import dev.shoal.node.report.ManagerRejectedException;
@@ -23,7 +22,6 @@ import javax.net.ssl.SSLContext;
  */
 public final class HttpReportSink implements ReportSink, Closeable {
     public static final String PATH = "/shoal/v1/heartbeat";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
 
@@ -64,12 +62,12 @@ public final class HttpReportSink implements ReportSink, Closeable {
     @Override public HeartbeatReply send(Heartbeat hb) throws IOException {
         ManagerClient.Answer answer;
         try {
-            answer = client.post(PATH, JSON.writeValueAsBytes(hb.toJson()), REQUEST_TIMEOUT);
+            answer = client.post(PATH, Json.write(hb.toJson()), REQUEST_TIMEOUT);
         } catch (IOException e) {
             throw new IOException(uri + ": " + e.getMessage(), e);
         }
         if (answer.status() == 200) {
-            return HeartbeatReply.fromJson(JSON.readTree(answer.body()));
+            return HeartbeatReply.fromJson(Json.read(answer.body()));
         }
         throw new ManagerRejectedException(answer.status(), messageOf(answer.body()));
     }
@@ -81,7 +79,7 @@ public final class HttpReportSink implements ReportSink, Closeable {
 
     private static String messageOf(byte[] body) {
         try {
-            JsonNode message = JSON.readTree(body).path("message");
+            JsonNode message = Json.read(body).path("message");
             if (message.isTextual()) {
                 return message.asText();
             }

@@ -1,8 +1,8 @@
 package dev.shoal.node.tls;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shoal.node.HostPort;
+import dev.shoal.node.Json;
 import java.io.Closeable;
 import java.io.IOException;
 import dev.shoal.node.net.ManagerClient;
@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class CertificateRenewal implements Closeable {
     public static final String PATH = "/shoal/v1/certificates/renew";
     private static final Logger LOG = LoggerFactory.getLogger(CertificateRenewal.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final HostPort manager;
@@ -112,7 +111,7 @@ public final class CertificateRenewal implements Closeable {
     public static ClusterTls renew(HostPort manager, ClusterTls tls) throws IOException {
         KeyPair keys = Enrollment.newKeyPair();
         String cn = ClusterTls.commonName(tls.cert());
-        byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("csr", Pem.encode(Enrollment.csr(keys, cn))));
+        byte[] body = Json.write(Json.object().put("csr", Pem.encode(Enrollment.csr(keys, cn))));
         String uri = "https://" + manager + PATH;
         ManagerClient.Answer response;
         try (ManagerClient client = new ManagerClient(manager, tls.managerClientContext(), TIMEOUT)) {
@@ -122,9 +121,9 @@ public final class CertificateRenewal implements Closeable {
         }
         JsonNode answer;
         try {
-            answer = JSON.readTree(response.body());
+            answer = Json.read(response.body());
         } catch (IOException e) {
-            answer = JSON.createObjectNode();
+            answer = Json.object();
         }
         if (response.status() != 200) {
             throw new RenewalRefusedException(response.status(), answer.path("message").asText(""));

@@ -1,8 +1,8 @@
 package dev.shoal.node.tls;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shoal.node.HostPort;
+import dev.shoal.node.Json;
 import java.io.IOException;
 import dev.shoal.node.net.ManagerClient;
 import io.netty.handler.ssl.SslContext;
@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class Enrollment {
     public static final String PATH = "/shoal/v1/certificates";
     private static final Logger LOG = LoggerFactory.getLogger(Enrollment.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private Enrollment() { }
@@ -88,7 +87,7 @@ public final class Enrollment {
             throws IOException {
         KeyPair keys = newKeyPair();
         String csr = Pem.encode(csr(keys, nodeId));
-        byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("token", token.text())
+        byte[] body = Json.write(Json.object().put("token", token.text())
                 .put("csr", csr).put("nodeId", nodeId).put("address", advertise.toString()));
         String uri = "https://" + manager + PATH;
         ManagerClient.Answer response;
@@ -99,7 +98,7 @@ public final class Enrollment {
         } catch (IOException e) {
             throw new IOException("cannot get a certificate from " + uri + ": " + rootMessage(e), e);
         }
-        JsonNode answer = JSON.readTree(response.body());
+        JsonNode answer = Json.read(response.body());
         if (response.status() != 200) {
             throw new IOException("the manager refused a certificate (" + response.status() + "): "
                     + answer.path("message").asText(""));
