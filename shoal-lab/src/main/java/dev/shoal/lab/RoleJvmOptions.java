@@ -11,11 +11,17 @@ public final class RoleJvmOptions {
     private RoleJvmOptions() {
     }
 
+    /**
+     * Netty 4.2 defines JFR events for its allocator whenever JFR is available, which starts JFR's event machinery and
+     * the class-file API (some 250 classes) in a JVM that records nothing.
+     */
+    private static final String NO_NETTY_JFR = "-Dio.netty.jfr.enabled=false";
+
     public static final List<String> AGENT = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m",
             "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxDirectMemorySize=512m",
-            "-XX:TrimNativeHeapInterval=5000");
+            "-XX:TrimNativeHeapInterval=5000", NO_NETTY_JFR);
 
     public static final List<String> MANAGER = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx1g",
             "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxDirectMemorySize=512m",
-            "-XX:TrimNativeHeapInterval=5000");
+            "-XX:TrimNativeHeapInterval=5000", NO_NETTY_JFR);
 }
