@@ -4,7 +4,6 @@ import dev.shoal.node.engine.EngineClient;
 import dev.shoal.node.proxy.EngineProxy;
 import dev.shoal.node.report.EngineReporter;
 import dev.shoal.node.report.NodeDescriptor;
-import dev.shoal.node.report.ReportSink;
 import dev.shoal.node.tls.ClusterTls;
 import dev.shoal.node.tls.Enrollment;
 import java.io.IOException;
@@ -25,15 +24,18 @@ public final class Agent implements AutoCloseable {
     private final EngineProxy proxy;
     private final EngineClient engine;
     private final EngineReporter reporter;
+    private final HttpReportSink sink;
     private volatile dev.shoal.node.tls.CertificateRenewal renewal;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final AtomicBoolean closing = new AtomicBoolean();
 
-    private Agent(NodeDescriptor node, EngineProxy proxy, EngineClient engine, EngineReporter reporter) {
+    private Agent(NodeDescriptor node, EngineProxy proxy, EngineClient engine, EngineReporter reporter,
+                  HttpReportSink sink) {
         this.node = node;
         this.proxy = proxy;
         this.engine = engine;
         this.reporter = reporter;
+        this.sink = sink;
     }
 
     /**
@@ -53,10 +55,10 @@ public final class Agent implements AutoCloseable {
                     + "with a join token (under a new node ID)", nodeId, tls.cert().getNotAfter().toInstant(),
                     config.dataDir());
         }
-        HttpReportSink sink = new HttpReportSink(config.manager(), tls.managerContext());
+        HttpReportSink sink = new HttpReportSink(config.manager(), tls);
         Agent agent = start(config, nodeId, tls, sink);
         agent.renewal = new dev.shoal.node.tls.CertificateRenewal(config.manager(), config.tlsDir(), tls, renewed -> {
-            sink.useTls(renewed.managerContext());
+            sink.useTls(renewed);
             try {
                 agent.proxy.useTls(renewed);
             } catch (javax.net.ssl.SSLException e) {
@@ -82,9 +84,15 @@ public final class Agent implements AutoCloseable {
     }
 
     /** {@code tls} null: plain TCP (--insecure-cluster). */
-    private static Agent start(AgentConfig config, String nodeId, ClusterTls tls, ReportSink sink)
+    private static Agent start(AgentConfig config, String nodeId, ClusterTls tls, HttpReportSink sink)
             throws IOException {
-        EngineProxy proxy = EngineProxy.start(config.advertise(), tls, ClusterTls.MANAGER_CN, config.engine());
+        EngineProxy proxy;
+        try {
+            proxy = EngineProxy.start(config.advertise(), tls, ClusterTls.MANAGER_CN, config.engine());
+        } catch (IOException | RuntimeException e) {
+            sink.close();
+            throw e;
+        }
         HostPort advertised = proxy.localAddress();
         NodeDescriptor node = new NodeDescriptor(nodeId, config.name(), advertised.toString(), config.labels());
         EngineClient engine;
@@ -92,12 +100,13 @@ public final class Agent implements AutoCloseable {
             engine = new EngineClient(config.engine());
         } catch (RuntimeException e) {
             proxy.close();
+            sink.close();
             throw e;
         }
         LOG.info("node {} (id {}) serving engine {} on {}, manager {}",
                 node.name(), nodeId, config.engine(), advertised, config.manager());
         EngineReporter reporter = new EngineReporter(node, engine, sink).start();
-        return new Agent(node, proxy, engine, reporter);
+        return new Agent(node, proxy, engine, reporter, sink);
     }
 
     public NodeDescriptor node() {
@@ -124,6 +133,7 @@ public final class Agent implements AutoCloseable {
             r.close();
         }
         reporter.close();
+        sink.close();
         try {
             proxy.close();
         } catch (IOException e) {

@@ -1,102 +1,85 @@
 package dev.shoal.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shoal.node.report.Heartbeat;
 import dev.shoal.node.report.HeartbeatReply;
 import dev.shoal.node.report.ManagerRejectedException;
 import dev.shoal.node.report.ReportSink;
+import dev.shoal.node.net.ManagerClient;
+import dev.shoal.node.tls.ClusterTls;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContext;
+import java.io.Closeable;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 
 /**
  * Posts heartbeats to the manager at {@code https://MANAGER/shoal/v1/heartbeat} with the node's client
- * certificate (or {@code http://} with --insecure-cluster).
+ * certificate (or {@code http://} with --insecure-cluster), on one kept connection ({@link ManagerClient}).
  */
-public final class HttpReportSink implements ReportSink {
+public final class HttpReportSink implements ReportSink, Closeable {
     public static final String PATH = "/shoal/v1/heartbeat";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
 
-    private final URI uri;
-    private volatile HttpClient http;
+    private final String uri;
+    private final ManagerClient client;
 
     /** Plain HTTP: only with --insecure-cluster. */
     public HttpReportSink(HostPort manager) {
-        this(manager, null);
+        this(manager, (SslContext) null);
     }
 
-    /** HTTPS with {@code tls} (the node's certificate, trusting only the cluster CA); null for plain HTTP. */
-    public HttpReportSink(HostPort manager, SSLContext tls) {
-        this.uri = URI.create((tls == null ? "http://" : "https://") + manager + PATH);
-        this.http = client(tls);
-    }
-
-    private static HttpClient client(SSLContext tls) {
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT);
-        if (tls != null) {
-            builder.sslContext(tls);
-        }
-        return builder.build();
+    /** HTTPS with the node's certificate, trusting only the manager (BoringSSL where it loads): the agent's. */
+    public HttpReportSink(HostPort manager, ClusterTls tls) {
+        this(manager, tls.managerClientContext());
     }
 
     /**
-     * Sends the heartbeats from now on over new connections with {@code tls} (a renewed certificate): the kept-alive
-     * connection of the old context would go on presenting the old certificate until it expires. A heartbeat in
-     * flight finishes on the old one.
+     * HTTPS with a JDK context (whatever it presents and trusts), on the JDK's TLS engine: for tests and tools; null
+     * for plain HTTP.
      */
-    public void useTls(SSLContext tls) {
-        if (!uri.getScheme().equals("https")) {
-            throw new IllegalStateException("a plain-HTTP sink takes no TLS context");
-        }
-        HttpClient old = http;
-        http = client(tls);
-        old.shutdown();
+    public HttpReportSink(HostPort manager, SSLContext tls) {
+        this(manager, tls == null ? null : new JdkSslContext(tls, true, ClientAuth.NONE));
+    }
+
+    private HttpReportSink(HostPort manager, SslContext tls) {
+        this.uri = (tls == null ? "http://" : "https://") + manager + PATH;
+        this.client = new ManagerClient(manager, tls, CONNECT_TIMEOUT);
+    }
+
+    /**
+     * Sends the heartbeats from now on over a new connection presenting {@code renewed}: the kept connection would go
+     * on presenting the old certificate until it expires. A heartbeat in flight finishes on the old one.
+     */
+    public void useTls(ClusterTls renewed) {
+        client.useTls(renewed.managerClientContext());
     }
 
     @Override public HeartbeatReply send(Heartbeat hb) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(uri)
-                .timeout(REQUEST_TIMEOUT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(hb.toJson())))
-                .build();
-        HttpResponse<byte[]> response;
+        ManagerClient.Answer answer;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            answer = client.post(PATH, Json.write(hb.toJson()), REQUEST_TIMEOUT);
         } catch (IOException e) {
-            throw new IOException(uri + ": " + describe(e), e);
+            throw new IOException(uri + ": " + e.getMessage(), e);
         }
-        if (response.statusCode() == 200) {
-            return HeartbeatReply.fromJson(JSON.readTree(response.body()));
+        if (answer.status() == 200) {
+            return HeartbeatReply.fromJson(Json.read(answer.body()));
         }
-        throw new ManagerRejectedException(response.statusCode(), messageOf(response.body()));
+        throw new ManagerRejectedException(answer.status(), messageOf(answer.body()));
     }
 
-    /** HttpClient's exceptions often carry no message of their own; their cause does. */
-    private static String describe(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                return t.getMessage();
-            }
-        }
-        return e instanceof java.net.ConnectException ? "cannot connect" : e.getClass().getSimpleName();
+    /** Closes the kept connection. */
+    @Override public void close() {
+        client.close();
     }
 
     private static String messageOf(byte[] body) {
         try {
-            JsonNode message = JSON.readTree(body).path("message");
+            JsonNode message = Json.read(body).path("message");
             if (message.isTextual()) {
                 return message.asText();
             }

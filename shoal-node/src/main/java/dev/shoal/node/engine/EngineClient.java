@@ -1,7 +1,6 @@
 package dev.shoal.node.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -24,7 +23,6 @@ import java.util.concurrent.TimeUnit;
  * HTTP client used to do this, some 400 classes loaded in every agent for it.
  */
 public final class EngineClient implements Closeable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** More than any /info or /version; an answer beyond it is refused rather than held. */
     static final int MAX_RESPONSE = 4 << 20;
 
@@ -62,7 +60,7 @@ public final class EngineClient implements Closeable {
     }
 
     public JsonNode getJson(String path) throws IOException {
-        return JSON.readTree(get(path));
+        return dev.shoal.node.Json.read(get(path));
     }
 
     private byte[] get(String path) throws IOException {

@@ -2,6 +2,7 @@ package dev.shoal.node.net;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -13,6 +14,7 @@ import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 
@@ -30,8 +32,19 @@ public final class Transport {
 
     /** {@code threads} event loops (0: Netty's default, twice the cores). */
     public static EventLoopGroup newEventLoops(int threads) {
-        return new MultiThreadIoEventLoopGroup(threads,
-                isEpoll() ? HalfCloseSafeEpoll.newFactory() : NioIoHandler.newFactory());
+        return new MultiThreadIoEventLoopGroup(threads, ioHandlers());
+    }
+
+    /**
+     * {@code threads} event loops on daemon threads named {@code name-…}: for a client that should not keep the JVM
+     * alive when its owner forgets to close it.
+     */
+    public static EventLoopGroup newDaemonEventLoops(int threads, String name) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), ioHandlers());
+    }
+
+    private static IoHandlerFactory ioHandlers() {
+        return isEpoll() ? HalfCloseSafeEpoll.newFactory() : NioIoHandler.newFactory();
     }
 
     public static Class<? extends ServerChannel> tcpServerChannel() {

@@ -15,12 +15,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.ssl.SslProvider;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -139,7 +137,7 @@ public final class EngineProxy implements Closeable {
     /** TLS 1.3 with a required client certificate chaining to the cluster CA. */
     private static SslContext serverContext(ClusterTls tls) throws SSLException {
         return SslContextBuilder.forServer(tls.key(), tls.cert(), tls.ca())
-                .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+                .sslProvider(ClusterTls.nettyProvider())
                 .trustManager(tls.ca())
                 .clientAuth(ClientAuth.REQUIRE)
                 .protocols(ClusterTls.PROTOCOL)

@@ -1,14 +1,11 @@
 package dev.shoal.node.tls;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shoal.node.HostPort;
+import dev.shoal.node.Json;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.shoal.node.net.ManagerClient;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -33,7 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class CertificateRenewal implements Closeable {
     public static final String PATH = "/shoal/v1/certificates/renew";
     private static final Logger LOG = LoggerFactory.getLogger(CertificateRenewal.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final HostPort manager;
@@ -115,32 +111,22 @@ public final class CertificateRenewal implements Closeable {
     public static ClusterTls renew(HostPort manager, ClusterTls tls) throws IOException {
         KeyPair keys = Enrollment.newKeyPair();
         String cn = ClusterTls.commonName(tls.cert());
-        byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("csr", Pem.encode(Enrollment.csr(keys, cn))));
-        URI uri = URI.create("https://" + manager + PATH);
-        HttpResponse<byte[]> response;
-        try (HttpClient http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(TIMEOUT)
-                .sslContext(tls.managerContext())
-                .build()) {
-            response = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+        byte[] body = Json.write(Json.object().put("csr", Pem.encode(Enrollment.csr(keys, cn))));
+        String uri = "https://" + manager + PATH;
+        ManagerClient.Answer response;
+        try (ManagerClient client = new ManagerClient(manager, tls.managerClientContext(), TIMEOUT)) {
+            response = client.post(PATH, body, TIMEOUT);
         } catch (IOException e) {
-            throw new IOException(uri + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+            throw new IOException(uri + ": " + e.getMessage(), e);
         }
         JsonNode answer;
         try {
-            answer = JSON.readTree(response.body());
+            answer = Json.read(response.body());
         } catch (IOException e) {
-            answer = JSON.createObjectNode();
+            answer = Json.object();
         }
-        if (response.statusCode() != 200) {
-            throw new RenewalRefusedException(response.statusCode(), answer.path("message").asText(""));
+        if (response.status() != 200) {
+            throw new RenewalRefusedException(response.status(), answer.path("message").asText(""));
         }
         X509Certificate cert = Pem.certificate(answer.path("certificate").asText(""));
         try {

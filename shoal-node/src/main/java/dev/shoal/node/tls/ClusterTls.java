@@ -8,6 +8,10 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import javax.net.ssl.KeyManagerFactory;
@@ -145,6 +149,28 @@ public record ClusterTls(PrivateKey key, X509Certificate cert, X509Certificate c
      */
     public SSLContext managerContext() {
         return sslContext(new ManagerTrust(trustOnlyCa()));
+    }
+
+    /**
+     * The agent's TLS 1.3 client context toward the manager on Netty (BoringSSL where it loads): presents this
+     * certificate and trusts only the manager's (see {@link #managerContext()}, its JDK counterpart).
+     */
+    public SslContext managerClientContext() {
+        try {
+            return SslContextBuilder.forClient()
+                    .sslProvider(nettyProvider())
+                    .keyManager(key, cert, ca)
+                    .trustManager(new ManagerTrust(trustOnlyCa()))
+                    .protocols(PROTOCOL)
+                    .build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("cannot build TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /** Netty's OpenSSL (BoringSSL) provider where its native library loads, else the JDK's. */
+    public static SslProvider nettyProvider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     /** A TLS 1.3 context presenting what {@code keys} holds at each handshake and trusting what {@code trust} says. */

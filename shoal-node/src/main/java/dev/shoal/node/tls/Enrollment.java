@@ -1,13 +1,12 @@
 package dev.shoal.node.tls;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shoal.node.HostPort;
+import dev.shoal.node.Json;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.shoal.node.net.ManagerClient;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -15,8 +14,6 @@ import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -26,12 +23,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gets a node its certificate: a new key pair and CSR, posted with the join token to the manager's
- * {@code /shoal/v1/certificates}, over TLS that trusts only a manager whose CA matches the token's digest.
+ * {@code /shoal/v1/certificates}, over TLS that trusts only a manager whose CA matches the token's digest (on Netty,
+ * {@link ManagerClient}).
  */
 public final class Enrollment {
     public static final String PATH = "/shoal/v1/certificates";
     private static final Logger LOG = LoggerFactory.getLogger(Enrollment.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private Enrollment() { }
@@ -90,31 +87,20 @@ public final class Enrollment {
             throws IOException {
         KeyPair keys = newKeyPair();
         String csr = Pem.encode(csr(keys, nodeId));
-        byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("token", token.text())
+        byte[] body = Json.write(Json.object().put("token", token.text())
                 .put("csr", csr).put("nodeId", nodeId).put("address", advertise.toString()));
-        URI uri = URI.create("https://" + manager + PATH);
-        HttpClient http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(TIMEOUT)
-                .sslContext(pinnedContext(token))
-                .build();
-        HttpResponse<byte[]> response;
-        try {
-            response = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+        String uri = "https://" + manager + PATH;
+        ManagerClient.Answer response;
+        try (ManagerClient client = new ManagerClient(manager, pinnedContext(token), TIMEOUT)) {
+            response = client.post(PATH, body, TIMEOUT);
+        } catch (ManagerClient.UnreachableException e) {
             throw new ManagerUnreachableException("cannot get a certificate from " + uri + ": " + rootMessage(e), e);
         } catch (IOException e) {
             throw new IOException("cannot get a certificate from " + uri + ": " + rootMessage(e), e);
         }
-        JsonNode answer = JSON.readTree(response.body());
-        if (response.statusCode() != 200) {
-            throw new IOException("the manager refused a certificate (" + response.statusCode() + "): "
+        JsonNode answer = Json.read(response.body());
+        if (response.status() != 200) {
+            throw new IOException("the manager refused a certificate (" + response.status() + "): "
                     + answer.path("message").asText(""));
         }
         X509Certificate cert = Pem.certificate(answer.path("certificate").asText(""));
@@ -149,12 +135,15 @@ public final class Enrollment {
         }
     }
 
-    private static SSLContext pinnedContext(JoinToken token) {
+    /** TLS 1.3 with no client certificate, trusting only a server whose chain holds the token's CA. */
+    private static SslContext pinnedContext(JoinToken token) {
         try {
-            SSLContext context = SSLContext.getInstance(ClusterTls.PROTOCOL);
-            context.init(null, new TrustManager[] {new PinnedCaTrustManager(token.caDigest())}, null);
-            return context;
-        } catch (GeneralSecurityException e) {
+            return SslContextBuilder.forClient()
+                    .sslProvider(ClusterTls.nettyProvider())
+                    .trustManager(new PinnedCaTrustManager(token.caDigest()))
+                    .protocols(ClusterTls.PROTOCOL)
+                    .build();
+        } catch (javax.net.ssl.SSLException e) {
             throw new IllegalStateException("cannot build TLS context", e);
         }
     }

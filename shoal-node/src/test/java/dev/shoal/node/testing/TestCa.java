@@ -27,7 +27,8 @@ public final class TestCa {
     private long serial = 1;
 
     public TestCa(String name) {
-        cert = build(new X500Name("CN=" + name), keys, new X500Name("CN=" + name), keys.getPrivate(), true, null);
+        cert = build(new X500Name("CN=" + name), keys.getPublic(), new X500Name("CN=" + name), keys.getPrivate(), true,
+                null);
     }
 
     public X509Certificate certificate() {
@@ -37,18 +38,29 @@ public final class TestCa {
     /** A certificate for {@code commonName} (serverAuth + clientAuth, SAN IP 127.0.0.1) with a fresh key. */
     public ClusterTls issue(String commonName) {
         KeyPair leaf = newKeyPair();
-        X509Certificate c = build(X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()), leaf,
+        X509Certificate c = build(X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()), leaf.getPublic(),
                 new X500Name("CN=" + commonName), keys.getPrivate(), false, "127.0.0.1");
         return new ClusterTls(leaf.getPrivate(), c, cert);
     }
 
-    private X509Certificate build(X500Name issuer, KeyPair subjectKeys, X500Name subject,
+    /** A certificate for what {@code csr} asks (its subject and key), as the manager's CA signs them. */
+    public X509Certificate sign(org.bouncycastle.pkcs.PKCS10CertificationRequest csr) {
+        try {
+            java.security.PublicKey key = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest(csr).getPublicKey();
+            return build(X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()), key, csr.getSubject(),
+                    keys.getPrivate(), false, "127.0.0.1");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private X509Certificate build(X500Name issuer, java.security.PublicKey subjectKey, X500Name subject,
                                   java.security.PrivateKey signer, boolean ca, String ip) {
         try {
             Instant now = Instant.now();
             JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(serial++),
                     Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(1))), subject,
-                    subjectKeys.getPublic());
+                    subjectKey);
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
             if (!ca) {
                 b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
