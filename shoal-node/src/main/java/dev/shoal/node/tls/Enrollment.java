@@ -30,6 +30,11 @@ public final class Enrollment {
     public static final String PATH = "/shoal/v1/certificates";
     private static final Logger LOG = LoggerFactory.getLogger(Enrollment.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long the manager may take to sign: a loaded manager just started was seen taking 16 s, and an enrolment
+     * whose answer is missed cannot simply be asked again (the node ID is then taken: 409).
+     */
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(45);
 
     private Enrollment() { }
 
@@ -92,7 +97,7 @@ public final class Enrollment {
         String uri = "https://" + manager + PATH;
         ManagerClient.Answer response;
         try (ManagerClient client = new ManagerClient(manager, pinnedContext(token), TIMEOUT)) {
-            response = client.post(PATH, body, TIMEOUT);
+            response = client.post(PATH, body, ANSWER_TIMEOUT);
         } catch (ManagerClient.UnreachableException e) {
             throw new ManagerUnreachableException("cannot get a certificate from " + uri + ": " + rootMessage(e), e);
         } catch (IOException e) {
