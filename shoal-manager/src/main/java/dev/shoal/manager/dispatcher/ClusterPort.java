@@ -61,7 +61,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * then handled on a virtual thread (a heartbeat may wait for a Raft commit), one at a time per connection.
  *
  * <p>Bounds, as the JDK server had them: a request must arrive within {@link #REQUEST_TIME}, a connection idle for
- * {@link #IDLE} is closed, at most {@link #MAX_CONNECTIONS} are open at once. TLS 1.3 only; a client certificate is
+ * {@link #IDLE} is closed, at most {@link #MAX_CONNECTIONS} are open at once; and at most {@link #MAX_HANDSHAKES}
+ * TLS handshakes are under way. TLS 1.3 only; a client certificate is
  * asked for but not required (an enrolling node has none yet); the handlers check it.
  */
 final class ClusterPort implements Closeable {
@@ -69,6 +70,13 @@ final class ClusterPort implements Closeable {
     static final Duration REQUEST_TIME = Duration.ofSeconds(10);
     static final Duration IDLE = Duration.ofSeconds(60);
     static final int MAX_CONNECTIONS = 10_000;
+    /**
+     * TLS handshakes under way at once; a connection beyond is closed at once (its client tries again). The
+     * handshakes' arithmetic runs off the event loops, so they keep answering the kept-alive agents; this bound keeps
+     * a crowd reconnecting at once (heartbeats timed out on a starved machine) from queueing half-made connections
+     * without end (measured: 17,000 of them, 150 MB, at 174 nodes), which would make more heartbeats time out.
+     */
+    static final int MAX_HANDSHAKES = 64;
 
     /** Answers one request; runs on a virtual thread. */
     interface Handler {
@@ -78,6 +86,13 @@ final class ClusterPort implements Closeable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger handshaking = new AtomicInteger();
+    /**
+     * The handshakes' arithmetic: platform threads, not the virtual threads' carriers (CPU-bound work there would
+     * hold up every virtual thread: heartbeat handlers, certificate renewal), nor the event loops.
+     */
+    private final ExecutorService handshakes = Executors.newFixedThreadPool(2,
+            Thread.ofPlatform().daemon().name("cluster-tls-", 0).factory());
     private final Channel channel;
 
     /**
@@ -106,7 +121,14 @@ final class ClusterPort implements Closeable {
                         }
                         ch.closeFuture().addListener(f -> open.decrementAndGet());
                         if (tls != null) {
-                            ch.pipeline().addLast(new SslHandler(serverEngine(tls)));
+                            if (handshaking.incrementAndGet() > MAX_HANDSHAKES) {
+                                handshaking.decrementAndGet();
+                                ch.close();
+                                return;
+                            }
+                            SslHandler ssl = new SslHandler(serverEngine(tls), handshakes);
+                            ssl.handshakeFuture().addListener(f -> handshaking.decrementAndGet());
+                            ch.pipeline().addLast(ssl);
                         }
                         ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS))
                                 .addLast(new HttpServerCodec())
@@ -148,6 +170,7 @@ final class ClusterPort implements Closeable {
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownNow();
+        handshakes.shutdownNow();
     }
 
     /** Closes a connection whose request has not arrived whole within {@link #REQUEST_TIME}, or that sat idle. */
