@@ -1,8 +1,6 @@
 package dev.shoal.manager.dispatcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.shoal.manager.ca.ClusterSecurity;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.node.tls.Pem;
@@ -24,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * before) is refused with 409, so the token does not let anyone take over an existing node's identity. Only EC
  * P-256 keys are signed.
  */
-final class CertificateIssuer implements HttpHandler {
+final class CertificateIssuer {
     private static final Logger log = LoggerFactory.getLogger(CertificateIssuer.class);
     private static final int MAX_BODY = 64 << 10;
     private static final Pattern ADDRESS = Pattern.compile("(?:\\[([0-9a-fA-F:.]+)]|([a-zA-Z0-9._-]+)):\\d{1,5}");
@@ -40,24 +38,20 @@ final class CertificateIssuer implements HttpHandler {
         this.store = store;
     }
 
-    @Override
-    public void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            if (!ex.getRequestMethod().equals("POST")) {
-                Dispatcher.reply(ex, 405, Dispatcher.error("use POST"));
-                return;
-            }
-            JsonNode request = Dispatcher.readJson(ex, MAX_BODY);
-            if (request == null) {
-                return;
-            }
-            if (!tokenMatches(request.path("token").asText(""))) {
-                log.warn("refused a certificate to {}: invalid join token", ex.getRemoteAddress());
-                Dispatcher.reply(ex, 401, Dispatcher.error("invalid join token"));
-                return;
-            }
-            issue(ex, request);
+    ClusterReply handle(ClusterRequest ex) {
+        if (!ex.method().equals("POST")) {
+            return ClusterReply.error(405, "use POST");
         }
+        Dispatcher.JsonOrReply read = Dispatcher.readJson(ex, MAX_BODY);
+        if (read.refusal() != null) {
+            return read.refusal();
+        }
+        JsonNode request = read.json();
+        if (!tokenMatches(request.path("token").asText(""))) {
+            log.warn("refused a certificate to {}: invalid join token", ex.remote());
+            return ClusterReply.error(401, "invalid join token");
+        }
+        return issue(ex, request);
     }
 
     /** The host of HOST:PORT or [IPv6]:PORT (port 0 allowed: a node may not know its port yet), or null. */
@@ -74,24 +68,21 @@ final class CertificateIssuer implements HttpHandler {
                 offered.strip().getBytes(StandardCharsets.UTF_8));
     }
 
-    private void issue(HttpExchange ex, JsonNode request) throws IOException {
+    private ClusterReply issue(ClusterRequest ex, JsonNode request) {
         String nodeId = request.path("nodeId").asText("");
         if (!Dispatcher.NODE_ID.matcher(nodeId).matches()) {
-            Dispatcher.reply(ex, 400, Dispatcher.error("invalid node ID"));
-            return;
+            return ClusterReply.error(400, "invalid node ID");
         }
         String address = request.path("address").asText("");
         String host = hostOf(address);
         if (host == null) {
-            Dispatcher.reply(ex, 400, Dispatcher.error("invalid address \"" + address + "\", want HOST:PORT"));
-            return;
+            return ClusterReply.error(400, "invalid address \"" + address + "\", want HOST:PORT");
         }
         X509Certificate cert;
         try {
             cert = security.ca().signCsr(Pem.csr(request.path("csr").asText("")), nodeId, List.of(host));
         } catch (IOException | GeneralSecurityException e) {
-            Dispatcher.reply(ex, 400, Dispatcher.error("invalid CSR: " + e.getMessage()));
-            return;
+            return ClusterReply.error(400, "invalid CSR: " + e.getMessage());
         }
         // the ID is taken in the same step that checks it is free: two enrolments of one ID cannot both pass
         var claim = dev.shoal.manager.state.Txn.builder()
@@ -102,13 +93,12 @@ final class CertificateIssuer implements HttpHandler {
                         .put("issuedAtMillis", System.currentTimeMillis()).toString())
                 .build();
         if (store.commit(claim).isPresent()) {
-            log.warn("refused a certificate to {}: node ID {} is already in the cluster", ex.getRemoteAddress(), nodeId);
-            Dispatcher.reply(ex, 409, Dispatcher.error("node ID " + nodeId + " is already in the cluster: a node "
-                    + "that lost its certificate joins again under a new ID"));
-            return;
+            log.warn("refused a certificate to {}: node ID {} is already in the cluster", ex.remote(), nodeId);
+            return ClusterReply.error(409, "node ID " + nodeId + " is already in the cluster: a node "
+                    + "that lost its certificate joins again under a new ID");
         }
         log.info("issued a certificate to node {} for {}", nodeId, host);
-        Dispatcher.reply(ex, 200, ClusterStore.JSON.createObjectNode()
+        return new ClusterReply(200, ClusterStore.JSON.createObjectNode()
                 .put("certificate", Pem.encode(cert))
                 .put("ca", Pem.encode(security.ca().certificate())));
     }

@@ -2,16 +2,10 @@ package dev.shoal.manager.dispatcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import dev.shoal.manager.ca.ClusterSecurity;
 import dev.shoal.node.tls.ClusterTls;
 import dev.shoal.node.tls.Enrollment;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.NodeRecord;
 import dev.shoal.manager.state.Txn;
@@ -20,9 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -31,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 
 /**
@@ -46,10 +37,12 @@ public final class Dispatcher implements Closeable {
     /** No heartbeat for this long: calls in flight to the node are given up (see {@link #beating}). */
     public static final Duration SILENT_AFTER = Duration.ofSeconds(12);
     private static final int MAX_BODY = 4 << 20;
+    private static final String HEARTBEAT_PATH = "/shoal/v1/heartbeat";
     private static final Pattern NODE_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     static final Pattern NODE_ID = Pattern.compile("[a-z0-9]{8,64}");
 
-    record Report(JsonNode info, JsonNode version, String error, long atNanos, Instant at) { }
+    /** A node's latest heartbeat: its engine's facts (the last reported while the engine answers), or its error. */
+    record Report(EngineInfo engine, String error, long atNanos, Instant at) { }
 
     private final ClusterStore store;
     private final NodeRecords records;
@@ -57,7 +50,7 @@ public final class Dispatcher implements Closeable {
     private final Map<String, Report> reports = new ConcurrentHashMap<>();
     /** When each node address last sent a heartbeat (System.nanoTime): a cheap look-up for {@link #beating}. */
     private final Map<String, Long> lastBeatByAddress = new ConcurrentHashMap<>();
-    private HttpServer server;
+    private ClusterPort server;
     /** What the cluster port presents (replaced on renewal); null for plain HTTP. */
     private volatile dev.shoal.node.tls.RenewableKeyManager keys;
 
@@ -73,55 +66,29 @@ public final class Dispatcher implements Closeable {
         this.security = security;
     }
 
-    /**
-     * The JDK server's own bounds (read once, when its first server is made; a value set on the command line wins):
-     * a request (header and body) must arrive within 10 s and its answer go out within 30 s, a kept-alive connection
-     * idle for 60 s is closed (agents beat every 2 s), and at most 10,000 connections are open at once.
-     */
-    static void boundTheServer() {
-        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", "10");
-        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", "30");
-        System.getProperties().putIfAbsent("sun.net.httpserver.idleInterval", "60");
-        System.getProperties().putIfAbsent("jdk.httpserver.maxConnections", "10000");
-        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqHeaders", "64");
-    }
-
     public void listen(InetSocketAddress address) throws IOException {
-        boundTheServer();
-        if (security == null) {
-            server = HttpServer.create(address, 128);
-        } else {
-            HttpsServer https = HttpsServer.create(address, 128);
-            // the JDK server takes no new configurator once started: a renewed certificate goes into its key manager
+        SSLContext tls = null;
+        Map<String, ClusterPort.Handler> routes = new HashMap<>();
+        routes.put(HEARTBEAT_PATH, this::onHeartbeat);
+        if (security != null) {
+            // the port takes no new context once started: a renewed certificate goes into its key manager
             keys = new dev.shoal.node.tls.RenewableKeyManager(security.manager());
-            https.setHttpsConfigurator(new ClientCertificateWanted(
-                    ClusterTls.sslContext(keys, security.manager().trustOnlyCa())));
-            https.createContext(Enrollment.PATH, new CertificateIssuer(security, store));
-            https.createContext(dev.shoal.node.tls.CertificateRenewal.PATH, new CertificateRenewer(security, store));
-            server = https;
+            tls = ClusterTls.sslContext(keys, security.manager().trustOnlyCa());
+            routes.put(Enrollment.PATH, new CertificateIssuer(security, store)::handle);
+            routes.put(dev.shoal.node.tls.CertificateRenewal.PATH, new CertificateRenewer(security, store)::handle);
         }
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/shoal/v1/heartbeat", this::onHeartbeat);
-        server.start();
-    }
-
-    /** TLS 1.3; asks every client for a certificate but lets enrolling nodes, which have none yet, in. */
-    private static final class ClientCertificateWanted extends HttpsConfigurator {
-        ClientCertificateWanted(SSLContext context) {
-            super(context);
-        }
-
-        @Override
-        public void configure(HttpsParameters params) {
-            SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
-            ssl.setProtocols(new String[] {ClusterTls.PROTOCOL});
-            ssl.setWantClientAuth(true);
-            params.setSSLParameters(ssl);
+        try {
+            server = new ClusterPort(address, tls, routes, MAX_BODY, Map.of(HEARTBEAT_PATH, "heartbeat body too large"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while binding " + address);
+        } catch (RuntimeException e) {
+            throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
     /**
@@ -169,65 +136,54 @@ public final class Dispatcher implements Closeable {
 
     private static NodeStatus status(NodeRecord record, Report report, long now) {
         if (report == null) {
-            return new NodeStatus(record, NodeStatus.Health.PENDING, null, null, "no heartbeat yet", null);
+            return new NodeStatus(record, NodeStatus.Health.PENDING, EngineInfo.NONE, "no heartbeat yet", null);
         }
         boolean fresh = now - report.atNanos() < DEAD_AFTER.toNanos();
         NodeStatus.Health health = fresh && report.error() == null ? NodeStatus.Health.HEALTHY
                 : NodeStatus.Health.UNHEALTHY;
         String error = !fresh ? "no heartbeat since " + report.at() : report.error();
-        return new NodeStatus(record, health, report.info(), report.version(), error, report.at());
+        return new NodeStatus(record, health, report.engine(), error, report.at());
     }
 
-    private void onHeartbeat(HttpExchange ex) throws IOException {
-        try (ex) {
-            if (!ex.getRequestMethod().equals("POST")) {
-                reply(ex, 405, error("use POST"));
-                return;
+    private ClusterReply onHeartbeat(ClusterRequest request) {
+        try {
+            if (!request.method().equals("POST")) {
+                return ClusterReply.error(405, "use POST");
             }
             // who is calling is settled before a byte of what it says is read
             java.security.cert.X509Certificate leaf = null;
             if (security != null) {
-                NodeCertificates.Leaf checked = NodeCertificates.leaf(ex, security, store);
+                NodeCertificates.Leaf checked = NodeCertificates.leaf(request, security, store);
                 if (checked.refusal() != null) {
-                    refuse(ex, checked.refusal());
-                    return;
+                    return ClusterReply.refusal(checked.refusal());
                 }
                 leaf = checked.cert();
             }
             JsonNode hb;
-            try (InputStream in = ex.getRequestBody()) {
-                byte[] body = in.readNBytes(MAX_BODY + 1);
-                if (body.length > MAX_BODY) {
-                    reply(ex, 413, error("heartbeat body too large"));
-                    return;
-                }
-                hb = ClusterStore.JSON.readTree(body);
+            try {
+                hb = ClusterStore.JSON.readTree(request.body());
             } catch (IOException e) {
-                reply(ex, 400, error("malformed heartbeat JSON: " + e.getMessage()));
-                return;
+                return ClusterReply.error(400, "malformed heartbeat JSON: " + e.getMessage());
             }
             if (hb == null || !hb.isObject()) {
-                reply(ex, 400, error("malformed heartbeat: want a JSON object"));
-                return;
+                return ClusterReply.error(400, "malformed heartbeat: want a JSON object");
             }
             String refusal = leaf == null ? null
                     : NodeCertificates.claimRefusal(leaf, hb.path("nodeId").asText(""), hb.path("address").asText(""));
             if (refusal != null) {
-                refuse(ex, refusal);
-                return;
+                return ClusterReply.refusal(refusal);
             }
             String answer = heartbeat(hb);
             if (answer != null) {
-                refuse(ex, answer);
-                return;
+                return ClusterReply.refusal(answer);
             }
             ObjectNode ok = ClusterStore.JSON.createObjectNode();
             ok.put("nodeId", hb.path("nodeId").asText());
             ok.put("heartbeatMillis", HEARTBEAT.toMillis());
-            reply(ex, 200, ok);
+            return new ClusterReply(200, ok);
         } catch (RuntimeException e) {
             log.warn("heartbeat failed: {}", e.toString());
-            reply(ex, 500, error("heartbeat failed: " + e.getMessage()));
+            return ClusterReply.error(500, "heartbeat failed: " + e.getMessage());
         }
     }
 
@@ -296,27 +252,21 @@ public final class Dispatcher implements Closeable {
     }
 
     /**
-     * A request body of at most {@code max} bytes read as JSON; null when it was too large (413) or not JSON (400),
-     * the answer already sent.
+     * A request body of at most {@code max} bytes read as JSON, or the 413 (too large) or 400 (not JSON) to answer.
      */
-    static JsonNode readJson(HttpExchange ex, int max) throws IOException {
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] body = in.readNBytes(max + 1);
-            if (body.length > max) {
-                reply(ex, 413, error("request too large"));
-                return null;
-            }
-            return ClusterStore.JSON.readTree(body);
+    static JsonOrReply readJson(ClusterRequest request, int max) {
+        if (request.bodyOver(max)) {
+            return new JsonOrReply(null, ClusterReply.error(413, "request too large"));
+        }
+        try {
+            return new JsonOrReply(ClusterStore.JSON.readTree(request.body()), null);
         } catch (IOException e) {
-            reply(ex, 400, error("malformed JSON"));
-            return null;
+            return new JsonOrReply(null, ClusterReply.error(400, "malformed JSON"));
         }
     }
 
-    /** Answers a "STATUS message" refusal. */
-    static void refuse(HttpExchange ex, String refusal) throws IOException {
-        reply(ex, Integer.parseInt(refusal.substring(0, 3)), error(refusal.substring(4)));
-    }
+    /** A request's JSON, or the reply that refuses it. */
+    record JsonOrReply(JsonNode json, ClusterReply refusal) { }
 
     /** Applies one heartbeat; returns null when accepted, else "STATUS message". */
     String heartbeat(JsonNode hb) {
@@ -377,14 +327,12 @@ public final class Dispatcher implements Closeable {
         }
         String engineError = hb.hasNonNull("engineError") ? hb.get("engineError").asText() : null;
         Report previous = reports.get(id);
-        JsonNode info = hb.hasNonNull("engineInfo") ? hb.get("engineInfo") : previous == null ? null : previous.info();
-        JsonNode version = hb.hasNonNull("engineVersion") ? hb.get("engineVersion")
-                : previous == null ? null : previous.version();
-        if (engineError != null) {
-            info = null;
-        }
+        // a heartbeat without the engine's facts keeps the last ones; the engine's version is not kept (nothing reads it)
+        EngineInfo engine = engineError != null ? EngineInfo.NONE
+                : hb.hasNonNull("engineInfo") ? EngineInfo.adopt(hb.get("engineInfo"))
+                : previous == null ? EngineInfo.NONE : previous.engine();
         long now = System.nanoTime();
-        Report next = new Report(info, version, engineError, now, Instant.now());
+        Report next = new Report(engine, engineError, now, Instant.now());
         reports.put(id, next);
         lastBeatByAddress.put(address, now);
         if (schedulingFactsChanged(previous, next, now)) {
@@ -393,27 +341,17 @@ public final class Dispatcher implements Closeable {
         return null;
     }
 
-    /** Engine facts the scheduler reads from a heartbeat (capacity, engine labels); the rest changes every beat. */
-    private static final List<String> SCHEDULING_FACTS = List.of("NCPU", "MemTotal", "Labels", "KernelVersion",
-            "OperatingSystem", "OSType", "Driver");
-
     /**
      * Whether a heartbeat changes what the scheduler knows of the node: its health (first report, back after
-     * silence, an engine error appearing or clearing) or one of {@link #SCHEDULING_FACTS}.
+     * silence, an engine error appearing or clearing) or its engine's capacity, facts or labels (not the counters
+     * that change every beat).
      */
     static boolean schedulingFactsChanged(Report previous, Report next, long now) {
         if (previous == null || now - previous.atNanos() >= DEAD_AFTER.toNanos()
                 || (previous.error() == null) != (next.error() == null)) {
             return true;
         }
-        JsonNode a = previous.info() == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : previous.info();
-        JsonNode b = next.info() == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : next.info();
-        for (String field : SCHEDULING_FACTS) {
-            if (!a.path(field).equals(b.path(field))) {
-                return true;
-            }
-        }
-        return false;
+        return !previous.engine().sameSchedulingFacts(next.engine());
     }
 
     /**
@@ -424,21 +362,10 @@ public final class Dispatcher implements Closeable {
         factsListeners.add(listener);
     }
 
-    static ObjectNode error(String message) {
-        return ClusterStore.JSON.createObjectNode().put("message", message);
-    }
-
-    static void reply(HttpExchange ex, int status, JsonNode body) throws IOException {
-        byte[] bytes = ClusterStore.JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
-    }
-
     @Override
     public void close() {
         if (server != null) {
-            server.stop(0);
+            server.close();
         }
     }
 }

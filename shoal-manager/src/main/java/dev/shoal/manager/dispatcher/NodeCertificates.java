@@ -1,7 +1,5 @@
 package dev.shoal.manager.dispatcher;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsExchange;
 import dev.shoal.manager.ca.ClusterSecurity;
 import dev.shoal.node.tls.ClusterTls;
 import java.security.GeneralSecurityException;
@@ -22,12 +20,12 @@ final class NodeCertificates {
     /** The caller's certificate, checked against the CA, or why there is none ("STATUS message"). */
     record Leaf(X509Certificate cert, String refusal) { }
 
-    static Leaf leaf(HttpExchange ex, ClusterSecurity security, dev.shoal.manager.state.ClusterStore store) {
-        if (!(ex instanceof HttpsExchange https)) {
+    static Leaf leaf(ClusterRequest request, ClusterSecurity security, dev.shoal.manager.state.ClusterStore store) {
+        javax.net.ssl.SSLSession session = request.session();
+        if (session == null) {
             return new Leaf(null, "401 client certificate required");
         }
         Certificate[] chain;
-        javax.net.ssl.SSLSession session = https.getSSLSession();
         try {
             chain = session.getPeerCertificates();
         } catch (SSLPeerUnverifiedException e) {

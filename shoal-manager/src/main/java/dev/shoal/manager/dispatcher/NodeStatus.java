@@ -1,19 +1,15 @@
 package dev.shoal.manager.dispatcher;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.shoal.manager.state.NodeRecord;
 
 import java.time.Instant;
 
 /** What the manager knows of one node right now: its committed record plus its latest report. */
-public record NodeStatus(NodeRecord record, Health health, JsonNode engineInfo, JsonNode engineVersion,
-                         String error, Instant updatedAt) {
+public record NodeStatus(NodeRecord record, Health health, EngineInfo engine, String error, Instant updatedAt) {
     public enum Health { HEALTHY, UNHEALTHY, PENDING }
 
     public NodeStatus {
-        engineInfo = engineInfo == null ? MissingNode.getInstance() : engineInfo;
-        engineVersion = engineVersion == null ? MissingNode.getInstance() : engineVersion;
+        engine = engine == null ? EngineInfo.NONE : engine;
     }
 
     public boolean healthy() {
@@ -29,11 +25,11 @@ public record NodeStatus(NodeRecord record, Health health, JsonNode engineInfo, 
     }
 
     public int cpus() {
-        return engineInfo.path("NCPU").asInt(0);
+        return engine.cpus();
     }
 
     public long memoryBytes() {
-        return engineInfo.path("MemTotal").asLong(0);
+        return engine.memoryBytes();
     }
 
     /** "Healthy", "Unhealthy" or "Pending", as classic Swarm printed it. */

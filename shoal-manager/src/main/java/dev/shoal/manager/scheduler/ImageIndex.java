@@ -109,7 +109,7 @@ public final class ImageIndex {
     }
 
     private static long imageCount(NodeStatus n) {
-        return n.engineInfo().path("Images").asLong(-1);
+        return n.engine().images();
     }
 
     static List<Held> read(JsonNode list) {

@@ -6,6 +6,7 @@ import dev.shoal.manager.dispatcher.Dispatcher;
 import dev.shoal.manager.engine.FanOut;
 import dev.shoal.manager.state.ContainerIndex;
 import dev.shoal.manager.errors.DockerException;
+import dev.shoal.manager.dispatcher.EngineInfo;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
@@ -565,7 +566,7 @@ public final class Placer {
      * request with an {@code affinity:image} rule) and the engine's own {@code /info} (only for nodes whose slots are
      * capped, so containers made on the engine behind the manager's back count at once).
      */
-    record EngineFacts(Map<String, List<ImageInfo>> images, Map<String, JsonNode> info) {
+    record EngineFacts(Map<String, List<ImageInfo>> images, Map<String, EngineInfo> info) {
         static final EngineFacts NONE = new EngineFacts(Map.of(), Map.of());
     }
 
@@ -581,7 +582,7 @@ public final class Placer {
         }
         boolean imageRule = r.affinities().stream().anyMatch(e -> e.key().equals("image"));
         List<NodeStatus> capped = healthy.stream().filter(n -> n.record().labels().containsKey(
-                ClusterSnapshot.SLOTS_LABEL) || hasSlotsLabel(n.engineInfo())).toList();
+                ClusterSnapshot.SLOTS_LABEL) || n.engine().engineLabels().containsKey(ClusterSnapshot.SLOTS_LABEL)).toList();
         if (!imageRule && capped.isEmpty()) {
             return EngineFacts.NONE;
         }
@@ -622,11 +623,11 @@ public final class Placer {
     }
 
     /** Each node's fresh {@code GET /info} (nodes that do not answer keep their heartbeat's). */
-    private Map<String, JsonNode> infoOf(List<NodeStatus> nodes) {
-        Map<String, JsonNode> out = new HashMap<>();
+    private Map<String, EngineInfo> infoOf(List<NodeStatus> nodes) {
+        Map<String, EngineInfo> out = new HashMap<>();
         for (var r : fanOut.call(nodes, n -> engines.get(n.record().address(), "/info"))) {
             if (r.ok() && r.value().ok()) {
-                out.put(r.node().id(), r.value().json());
+                out.put(r.node().id(), EngineInfo.of(r.value().json()));
             }
         }
         return out;
@@ -653,7 +654,7 @@ public final class Placer {
         }
         List<NodeInfo> nodes = new ArrayList<>();
         for (NodeStatus n : dispatcher.nodes()) {
-            nodes.add(nodeInfo(n, facts.info().getOrDefault(n.id(), n.engineInfo()),
+            nodes.add(nodeInfo(n, facts.info().getOrDefault(n.id(), n.engine()),
                     byNode.getOrDefault(n.id(), List.of()), facts.images().getOrDefault(n.id(), List.of())));
         }
         return ClusterSnapshot.of(nodes);
@@ -667,7 +668,7 @@ public final class Placer {
      * Swarm counted every container the engine had). Elsewhere the count is the records alone: the engine count
      * would only reorder spread, and without a fan-out it is the heartbeat's, up to 12 s old.
      */
-    static NodeInfo nodeInfo(NodeStatus n, JsonNode engineInfo, List<ContainerRecord> records,
+    static NodeInfo nodeInfo(NodeStatus n, EngineInfo engine, List<ContainerRecord> records,
                              List<ImageInfo> images) {
         List<ContainerInfo> containers = new ArrayList<>();
         int created = 0;
@@ -677,13 +678,13 @@ public final class Placer {
             }
             containers.add(containerInfo(rec));
         }
-        Map<String, String> engineLabels = engineLabels(engineInfo);
+        Map<String, String> engineLabels = engine.engineLabels();
         boolean capped = n.record().labels().containsKey(ClusterSnapshot.SLOTS_LABEL)
                 || engineLabels.containsKey(ClusterSnapshot.SLOTS_LABEL);
-        int foreign = capped ? Math.max(0, engineInfo.path("Containers").asInt(0) - created) : 0;
+        int foreign = capped ? Math.max(0, engine.containers() - created) : 0;
         return new NodeInfo(n.id(), n.name(), n.healthy() ? Health.HEALTHY : Health.DOWN,
-                n.record().labels(), engineLabels, engineInfo.path("NCPU").asInt(0) * 1_000_000_000L,
-                engineInfo.path("MemTotal").asLong(0), 0, 0, containers.size() + foreign, Set.of(), containers, images);
+                n.record().labels(), engineLabels, engine.cpus() * 1_000_000_000L,
+                engine.memoryBytes(), 0, 0, containers.size() + foreign, Set.of(), containers, images);
     }
 
     /** A placed record as the scheduler sees it: known by its engine ID once created, else by its swarm ID. */
@@ -691,34 +692,6 @@ public final class Placer {
         return new ContainerInfo(rec.engineId() != null ? rec.engineId() : rec.swarmId(), rec.name(),
                 rec.image(), rec.labels(), rec.ports().stream().map(Placer::portBinding).toList(),
                 rec.memoryBytes(), rec.nanoCpus());
-    }
-
-    /** Whether the engine's {@code --label}s cap its containers (looked at for every node on every create: no map). */
-    private static boolean hasSlotsLabel(JsonNode info) {
-        for (JsonNode label : info.path("Labels")) {
-            if (label.asText().startsWith(ClusterSnapshot.SLOTS_LABEL + "=")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Engine facts and labels, as classic Swarm offered them to constraints. */
-    public static Map<String, String> engineLabels(JsonNode info) {
-        Map<String, String> l = new HashMap<>();
-        l.put("kernelversion", info.path("KernelVersion").asText(""));
-        l.put("operatingsystem", info.path("OperatingSystem").asText(""));
-        l.put("ostype", info.path("OSType").asText("linux"));
-        l.put("storagedriver", info.path("Driver").asText(""));
-        l.put("executiondriver", "native");
-        for (JsonNode engineLabel : info.path("Labels")) {
-            String s = engineLabel.asText();
-            int eq = s.indexOf('=');
-            if (eq > 0) {
-                l.put(s.substring(0, eq), s.substring(eq + 1));
-            }
-        }
-        return l;
     }
 
     private static PortBinding portBinding(String key) {

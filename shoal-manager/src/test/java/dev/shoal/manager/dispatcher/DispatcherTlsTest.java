@@ -72,6 +72,16 @@ class DispatcherTlsTest {
     }
 
     @Test
+    void heartbeatsOneAfterAnotherOnOneKeptAliveConnectionAreAllAccepted() throws Exception {
+        ClusterTls node = Enrollment.enroll(manager, security.token(), NODE_ID, ADVERTISE);
+        HttpReportSink sink = new HttpReportSink(manager, node.sslContext());
+        for (int i = 0; i < 5; i++) {
+            sink.send(heartbeat(NODE_ID));
+        }
+        assertThat(dispatcher.node(NODE_ID)).isPresent();
+    }
+
+    @Test
     void aNodeStartedBeforeTheManagerListensGetsItsCertificateOnceItDoes() throws Exception {
         int port = freePort();
         InetSocketAddress later = new InetSocketAddress("127.0.0.1", port);

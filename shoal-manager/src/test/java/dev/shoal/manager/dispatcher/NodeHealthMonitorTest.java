@@ -63,16 +63,43 @@ class NodeHealthMonitorTest {
         ObjectNode busier = info.deepCopy().put("Containers", 7); // changes every beat: not a scheduling fact
         ObjectNode bigger = info.deepCopy().put("MemTotal", 200);
         long now = System.nanoTime();
-        Dispatcher.Report before = new Dispatcher.Report(info, null, null, now, java.time.Instant.now());
+        Dispatcher.Report before = new Dispatcher.Report(EngineInfo.of(info), null, now, java.time.Instant.now());
         assertThat(Dispatcher.schedulingFactsChanged(null, before, now)).as("first report").isTrue();
         assertThat(Dispatcher.schedulingFactsChanged(before,
-                new Dispatcher.Report(busier, null, null, now, java.time.Instant.now()), now)).isFalse();
+                new Dispatcher.Report(EngineInfo.of(busier), null, now, java.time.Instant.now()), now)).isFalse();
         assertThat(Dispatcher.schedulingFactsChanged(before,
-                new Dispatcher.Report(bigger, null, null, now, java.time.Instant.now()), now)).isTrue();
+                new Dispatcher.Report(EngineInfo.of(bigger), null, now, java.time.Instant.now()), now)).isTrue();
         assertThat(Dispatcher.schedulingFactsChanged(before,
-                new Dispatcher.Report(info, null, "engine down", now, java.time.Instant.now()), now)).as("error").isTrue();
+                new Dispatcher.Report(EngineInfo.NONE, "engine down", now, java.time.Instant.now()), now)).as("error").isTrue();
         long later = now + Dispatcher.DEAD_AFTER.toNanos();
         assertThat(Dispatcher.schedulingFactsChanged(before,
-                new Dispatcher.Report(info, null, null, later, java.time.Instant.now()), later)).as("back").isTrue();
+                new Dispatcher.Report(EngineInfo.of(info), null, later, java.time.Instant.now()), later)).as("back").isTrue();
+    }
+
+    @Test
+    void aHeartbeatWithoutEngineInfoKeepsTheLastFactsAndAnEngineErrorDropsThem() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (ClusterStore store = ClusterStore.open(dir, "127.0.0.1", port);
+             Dispatcher dispatcher = new Dispatcher(store, null)) {
+            ObjectNode full = heartbeat();
+            ((ObjectNode) full.get("engineInfo")).putArray("Labels").add("zone=a");
+            String sentInfo = full.get("engineInfo").toString();
+            assertThat(dispatcher.heartbeat(full)).isNull();
+            ObjectNode bare = heartbeat();
+            bare.remove("engineInfo");
+            assertThat(dispatcher.heartbeat(bare)).isNull();
+            NodeStatus kept = dispatcher.node("abcdefgh12345678").orElseThrow();
+            assertThat(kept.cpus()).isEqualTo(2);
+            assertThat(kept.engine().engineLabels()).containsEntry("zone", "a");
+            assertThat(kept.engine().tree().toString()).isEqualTo(sentInfo);
+
+            assertThat(dispatcher.heartbeat(bare.put("engineError", "engine down"))).isNull();
+            NodeStatus failing = dispatcher.node("abcdefgh12345678").orElseThrow();
+            assertThat(failing.healthy()).isFalse();
+            assertThat(failing.engine().present()).isFalse();
+        }
     }
 }

@@ -26,7 +26,7 @@ class NetworkSyncTest {
         List<NodeStatus> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             out.add(new NodeStatus(new NodeRecord("node" + i + "id00", "node" + i, "10.0." + i / 250 + "." + i % 250
-                    + ":4243", Map.of(), 1L), NodeStatus.Health.HEALTHY, null, null, null, null));
+                    + ":4243", Map.of(), 1L), NodeStatus.Health.HEALTHY, null, null, null));
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package dev.shoal.manager.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.shoal.manager.dispatcher.EngineInfo;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerRecord;
@@ -24,7 +25,7 @@ class PlacerNodeInfoTest {
 
     private static NodeStatus node(Map<String, String> labels, JsonNode info) {
         return new NodeStatus(new NodeRecord("n2", "node2", "10.0.0.2:2376", labels, 0), NodeStatus.Health.HEALTHY,
-                info, null, null, Instant.now());
+                EngineInfo.of(info), null, Instant.now());
     }
 
     private static ContainerRecord record(String id, boolean created) {
@@ -36,7 +37,7 @@ class PlacerNodeInfoTest {
     void anEngineLabelContainerSlotsCapsTheNodeAndTheEnginesOwnContainersCount() throws Exception {
         // dockerd --label containerslots=2; the engine has 3 containers, 1 of them made through the manager
         JsonNode info = json("{'NCPU':2,'MemTotal':1000,'Containers':3,'Labels':['containerslots=2','zone=x']}");
-        NodeInfo n = Placer.nodeInfo(node(Map.of(), info), info, List.of(record("a", true)), List.of());
+        NodeInfo n = Placer.nodeInfo(node(Map.of(), info), EngineInfo.of(info), List.of(record("a", true)), List.of());
         assertThat(n.engineLabels()).containsEntry("containerslots", "2");
         assertThat(n.containerCount()).as("1 record + 2 the manager did not make").isEqualTo(3);
         ClusterSnapshot s = ClusterSnapshot.of(List.of(n));
@@ -49,14 +50,14 @@ class PlacerNodeInfoTest {
         Map<String, String> capped = Map.of("containerslots", "4"); // shoal join --label containerslots=4
         JsonNode info = json("{'NCPU':2,'MemTotal':1000,'Containers':1}");
         // the engine's one container is foreign; a placed record is on its way: 2, more than max(1, 1)
-        NodeInfo n = Placer.nodeInfo(node(capped, info), info, List.of(record("b", false)), List.of());
+        NodeInfo n = Placer.nodeInfo(node(capped, info), EngineInfo.of(info), List.of(record("b", false)), List.of());
         assertThat(n.containerCount()).isEqualTo(2);
         // an engine report older than the records never lowers the count below the records
         JsonNode stale = json("{'NCPU':2,'MemTotal':1000,'Containers':0}");
-        assertThat(Placer.nodeInfo(node(capped, stale), stale, List.of(record("c", true), record("d", true)),
+        assertThat(Placer.nodeInfo(node(capped, stale), EngineInfo.of(stale), List.of(record("c", true), record("d", true)),
                 List.of()).containerCount()).isEqualTo(2);
         // an uncapped node counts the records alone (the engine's count would only reorder spread)
-        assertThat(Placer.nodeInfo(node(Map.of(), info), info, List.of(record("e", true)), List.of())
+        assertThat(Placer.nodeInfo(node(Map.of(), info), EngineInfo.of(info), List.of(record("e", true)), List.of())
                 .containerCount()).isEqualTo(1);
     }
 

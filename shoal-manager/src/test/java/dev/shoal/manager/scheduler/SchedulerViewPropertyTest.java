@@ -1,6 +1,7 @@
 package dev.shoal.manager.scheduler;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shoal.manager.dispatcher.EngineInfo;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.state.ClusterStore;
 import dev.shoal.manager.state.ContainerRecord;
@@ -63,8 +64,8 @@ class SchedulerViewPropertyTest {
             for (NodeRecord r : nodes) {
                 ObjectNode info = ClusterStore.JSON.createObjectNode().put("NCPU", 4).put("MemTotal", 8 * GB);
                 NodeStatus status = new NodeStatus(r, healthy.get(r.id()) ? NodeStatus.Health.HEALTHY
-                        : NodeStatus.Health.UNHEALTHY, info, null, null, Instant.EPOCH);
-                infos.add(Placer.nodeInfo(status, info, byNode.getOrDefault(r.id(), List.of()), List.of()));
+                        : NodeStatus.Health.UNHEALTHY, EngineInfo.of(info), null, Instant.EPOCH);
+                infos.add(Placer.nodeInfo(status, status.engine(), byNode.getOrDefault(r.id(), List.of()), List.of()));
             }
             return ClusterSnapshot.of(infos);
         }

@@ -7,6 +7,7 @@ import dev.shoal.manager.api.Cluster;
 import dev.shoal.manager.errors.DockerException;
 import dev.shoal.manager.api.Exchange;
 import dev.shoal.manager.api.ResponseStream;
+import dev.shoal.manager.dispatcher.EngineInfo;
 import dev.shoal.manager.dispatcher.NodeStatus;
 import dev.shoal.manager.engine.EngineClient;
 import dev.shoal.manager.state.ClusterStore;
@@ -98,7 +99,7 @@ public final class SystemApi {
                 continue;
             }
             var view = cluster.views().ready(n.id());
-            if (view.isEmpty() || n.engineInfo().isMissingNode()) {
+            if (view.isEmpty() || !n.engine().present()) {
                 asked.add(n);
                 continue;
             }
@@ -124,20 +125,19 @@ public final class SystemApi {
                 n -> new EngineClient.Reply[] {cluster.engines().get(n.record().address(), "/info"),
                         cluster.engines().get(n.record().address(), "/images/json?all=1")});
         Set<String> answered = new HashSet<>(counted.keySet());
-        TreeMap<String, JsonNode> infoByNode = new TreeMap<>();
+        TreeMap<String, EngineInfo> infoByNode = new TreeMap<>();
         for (NodeStatus n : nodes) {
-            if (!n.engineInfo().isMissingNode()) {
-                infoByNode.put(n.id(), n.engineInfo());
+            if (n.engine().present()) {
+                infoByNode.put(n.id(), n.engine());
             }
         }
         for (var r : fresh) {
             if (r.ok() && r.value()[0].ok()) {
-                JsonNode info = r.value()[0].json();
+                EngineInfo info = EngineInfo.of(r.value()[0].json());
                 infoByNode.put(r.node().id(), info);
                 answered.add(r.node().id());
-                counted.put(r.node().id(), new NodeContainers.Counts(info.path("Containers").asInt(),
-                        info.path("ContainersRunning").asInt(), info.path("ContainersPaused").asInt(),
-                        info.path("ContainersStopped").asInt()));
+                counted.put(r.node().id(), new NodeContainers.Counts(info.containers(), info.containersRunning(),
+                        info.containersPaused(), info.containersStopped()));
                 if (r.value()[1].ok()) {
                     r.value()[1].json().forEach(i -> imageIds.add(i.path("Id").asText()));
                 }
@@ -157,7 +157,7 @@ public final class SystemApi {
             }
         }
         ObjectNode out = infoByNode.isEmpty() ? ClusterStore.JSON.createObjectNode()
-                : infoByNode.firstEntry().getValue().deepCopy();
+                : infoByNode.firstEntry().getValue().tree();
         int containers = 0, running = 0, paused = 0, stopped = 0, cpus = 0;
         long memory = 0;
         ArrayNode status = ClusterStore.JSON.createArrayNode();
@@ -166,10 +166,9 @@ public final class SystemApi {
         pair(status, "Filters", FILTERS);
         pair(status, "Nodes", String.valueOf(nodes.size()));
         for (NodeStatus n : nodes) {
-            JsonNode info = infoByNode.getOrDefault(n.id(), n.engineInfo());
+            EngineInfo info = infoByNode.getOrDefault(n.id(), n.engine());
             NodeContainers.Counts counts = counted.getOrDefault(n.id(), new NodeContainers.Counts(
-                    info.path("Containers").asInt(), info.path("ContainersRunning").asInt(),
-                    info.path("ContainersPaused").asInt(), info.path("ContainersStopped").asInt()));
+                    info.containers(), info.containersRunning(), info.containersPaused(), info.containersStopped()));
             int c = counts.total(), cr = counts.running(), cp = counts.paused(), cs = counts.stopped();
             if (answered.contains(n.id())) {
                 containers += c;
@@ -177,22 +176,22 @@ public final class SystemApi {
                 paused += cp;
                 stopped += cs;
             }
-            cpus += info.path("NCPU").asInt();
-            memory += info.path("MemTotal").asLong();
+            cpus += info.cpus();
+            memory += info.memoryBytes();
             long[] r = reserved.getOrDefault(n.id(), new long[2]);
             long reservedMem = r[0], reservedNanoCpu = r[1];
             pair(status, " " + n.name(), n.record().address());
             pair(status, "  └ ID", n.id());
             pair(status, "  └ Status", n.healthText());
             pair(status, "  └ Containers", c + " (" + cr + " Running, " + cp + " Paused, " + cs + " Stopped)");
-            pair(status, "  └ Reserved CPUs", trimNumber(reservedNanoCpu / 1e9) + " / " + info.path("NCPU").asInt());
-            pair(status, "  └ Reserved Memory", bytes(reservedMem) + " / " + bytes(info.path("MemTotal").asLong()));
+            pair(status, "  └ Reserved CPUs", trimNumber(reservedNanoCpu / 1e9) + " / " + info.cpus());
+            pair(status, "  └ Reserved Memory", bytes(reservedMem) + " / " + bytes(info.memoryBytes()));
             // the labels placement sees: the node's, and its engine's as the node last reported them (a label an
             // engine was given a moment ago shows here when it starts to count, within the agent's info refresh)
-            pair(status, "  └ Labels", labels(n, n.engineInfo().isMissingNode() ? info : n.engineInfo()));
+            pair(status, "  └ Labels", labels(n, n.engine().present() ? n.engine() : info));
             pair(status, "  └ UpdatedAt", n.updatedAt() == null ? "never"
                     : DateTimeFormatter.ISO_INSTANT.format(n.updatedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
-            pair(status, "  └ ServerVersion", info.path("ServerVersion").asText(""));
+            pair(status, "  └ ServerVersion", info.serverVersion());
             if (n.error() != null && !n.healthy()) {
                 pair(status, "  └ Error", n.error());
             }
@@ -232,14 +231,13 @@ public final class SystemApi {
         ex.respondJson(200, out);
     }
 
-    private static String labels(NodeStatus n, JsonNode info) {
+    static String labels(NodeStatus n, EngineInfo info) {
         TreeMap<String, String> l = new TreeMap<>();
-        l.put("kernelversion", info.path("KernelVersion").asText(""));
-        l.put("operatingsystem", info.path("OperatingSystem").asText(""));
-        l.put("ostype", info.path("OSType").asText("linux"));
-        l.put("storagedriver", info.path("Driver").asText(""));
-        for (JsonNode engineLabel : info.path("Labels")) {
-            String s = engineLabel.asText();
+        l.put("kernelversion", info.kernelVersion());
+        l.put("operatingsystem", info.operatingSystem());
+        l.put("ostype", info.osType());
+        l.put("storagedriver", info.driver());
+        for (String s : info.labels()) {
             int eq = s.indexOf('=');
             if (eq > 0) {
                 l.put(s.substring(0, eq), s.substring(eq + 1));
