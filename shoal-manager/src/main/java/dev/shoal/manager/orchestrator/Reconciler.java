@@ -115,11 +115,8 @@ public final class Reconciler implements dev.shoal.manager.loops.ClusterLoop, Co
             }
         }
         for (ContainerEntry c : view.entries()) {
-            String swarmId = c.labels().get(ContainerRecord.SWARM_ID_LABEL);
-            if (swarmId != null) {
-                containers.bySwarmId(swarmId).filter(rec -> !node.id().equals(rec.nodeId()))
-                        .ifPresent(rec -> leftBehind(node, c, rec));
-            }
+            containers.movedAway(c.labels().get(ContainerRecord.SWARM_ID_LABEL), node.id())
+                    .ifPresent(rec -> leftBehind(node, c, rec));
         }
         long cutoff = System.currentTimeMillis() - GRACE.toMillis();
         for (ContainerRecord rec : containers.all()) {

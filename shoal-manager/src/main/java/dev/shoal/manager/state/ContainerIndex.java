@@ -102,6 +102,14 @@ public final class ContainerIndex {
         return Optional.ofNullable(bySwarmId.get(swarmId));
     }
 
+    /**
+     * The record of a copy found on {@code nodeId} carrying {@code swarmId}, if that record names no node or another
+     * one: the copy was left behind when its node was lost and the container rescheduled.
+     */
+    public Optional<ContainerRecord> movedAway(String swarmId, String nodeId) {
+        return swarmId == null ? Optional.empty() : bySwarmId(swarmId).filter(r -> !nodeId.equals(r.nodeId()));
+    }
+
     public Optional<ContainerRecord> byName(String name) {
         return Optional.ofNullable(byName.get(name));
     }

@@ -473,12 +473,7 @@ public final class ContainersApi {
 
     /** A copy of a container whose record names no node or another one (see the reconciler's {@code leftBehind}). */
     private boolean leftBehind(ContainerEntry e) {
-        String swarmId = e.labels().get(ContainerRecord.SWARM_ID_LABEL);
-        if (swarmId == null) {
-            return false;
-        }
-        Optional<ContainerRecord> rec = cluster.containers().bySwarmId(swarmId);
-        return rec.isPresent() && !e.nodeId().equals(rec.get().nodeId());
+        return cluster.containers().movedAway(e.labels().get(ContainerRecord.SWARM_ID_LABEL), e.nodeId()).isPresent();
     }
 
     /** A name held by a record whose container no longer exists (removed on its node) is freed. */
